@@ -1,0 +1,111 @@
+"""The extraction flow: one task per document stage, each a plain `pipeline` function."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
+from pipeline.errors import ParksError
+from pipeline.ingest import IngestedText, ingest_file
+from pipeline.records import build_record, failed_record, prune_records, write_record, write_schema
+from pipeline.segment import Segmentation, Segmenter, segment_text
+from pipeline.types import DocumentRecord
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    doc_id: str
+    status: str
+    error: str | None
+    sentences: int
+    entities: int
+    seconds: float
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[DocumentOutcome] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[DocumentOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+@task(name="ingest", cache_policy=NO_CACHE)
+def ingest(doc: CorpusDocument) -> IngestedText | DocumentRecord:
+    """Clean text, or the failed record when the file gives none (deterministic: no retry)."""
+    try:
+        return ingest_file(doc.path)
+    except ParksError as err:
+        return failed_record(doc, str(err))
+
+
+@task(name="segment", cache_policy=NO_CACHE)
+def segment(ingested: IngestedText, segmenter: Segmenter) -> Segmentation:
+    return segment_text(ingested.text, segmenter)
+
+
+@task(name="write-record", cache_policy=NO_CACHE)
+def write(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentation, out_dir: Path) -> DocumentRecord:
+    record = build_record(doc, file_sha256(doc.path), ingested, segmentation)
+    write_record(record, out_dir)
+    return record
+
+
+def _extract_one(doc: CorpusDocument, segmenter: Segmenter, out_dir: Path) -> DocumentRecord:
+    try:
+        ingested = ingest(doc)
+        if isinstance(ingested, DocumentRecord):
+            write_record(ingested, out_dir)
+            return ingested
+        return write(doc, ingested, segment(ingested, segmenter), out_dir)
+    except Exception as err:  # a bug on one document must not cost the others their records
+        record = failed_record(doc, f"internal error: {type(err).__name__}: {err}")
+        write_record(record, out_dir)
+        return record
+
+
+def select_documents(documents: list[CorpusDocument], only: list[str] | None) -> list[CorpusDocument]:
+    if not only:
+        return documents
+    known = {d.doc_id for d in documents}
+    unknown = sorted(set(only) - known)
+    if unknown:
+        raise ValueError(f"unknown doc_id: {', '.join(unknown)} (see the corpus catalog for ids)")
+    return [d for d in documents if d.doc_id in set(only)]
+
+
+@flow(name="extract-corpus", log_prints=False)
+def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extracted"),
+                   only: list[str] | None = None, show_progress: bool = False) -> RunSummary:
+    """Extract every document of the corpus (or `only` some) into one record each."""
+    started = time.perf_counter()
+    documents = select_documents(discover_documents(corpus_dir), only)
+    segmenter = Segmenter()
+    write_schema(out_dir)
+    summary = RunSummary()
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), disable=not show_progress, transient=True)
+    with progress:
+        bar = progress.add_task("extracting", total=len(documents))
+        for doc in documents:
+            progress.update(bar, description=f"extracting {doc.doc_id}")
+            doc_started = time.perf_counter()
+            record = _extract_one(doc, segmenter, out_dir)
+            summary.outcomes.append(DocumentOutcome(
+                record.doc_id, record.status, record.error, len(record.sentences), len(record.entities),
+                round(time.perf_counter() - doc_started, 3)))
+            progress.advance(bar)
+    if not only:
+        summary.pruned = prune_records(out_dir, {d.doc_id for d in documents})
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+

@@ -1,0 +1,41 @@
+"""Failures a document can have. Each carries a short reason a researcher can act on.
+
+A `ParksError` is deterministic: the same file fails the same way every run, so
+it becomes a `status: "failed"` record instead of a retry or a crash.
+"""
+
+
+class ParksError(Exception):
+    """Base of every expected, per-document failure."""
+
+
+class IngestError(ParksError):
+    """The file could not be turned into text."""
+
+
+class MissingFile(IngestError):
+    pass
+
+
+class UnsupportedFormat(IngestError):
+    pass
+
+
+class EmptyDocument(IngestError):
+    pass
+
+
+class NotText(IngestError):
+    """Binary content behind a text extension."""
+
+
+class EncryptedPDF(IngestError):
+    pass
+
+
+class CorruptPDF(IngestError):
+    pass
+
+
+class NeedsOCR(IngestError):
+    """A PDF whose pages carry images but no text layer."""

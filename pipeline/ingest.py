@@ -1,0 +1,201 @@
+"""Ingest: any supported file to clean text, or a specific `IngestError` saying why not."""
+
+from __future__ import annotations
+
+import logging
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LAParams, LTFigure, LTImage, LTText, LTTextContainer
+from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFParser
+from pdfminer.psexceptions import PSException
+from pdfminer.utils import decode_text
+
+from pipeline import cleaning
+from pipeline.errors import (CorruptPDF, EmptyDocument, EncryptedPDF, MissingFile, NeedsOCR, NotText,
+                             UnsupportedFormat)
+
+FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
+           ".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+# Line margin and box flow suited to one- and two-column papers: boxes are ordered
+# column by column; vertical CJK text is recognised.
+PDF_LAYOUT = LAParams(line_margin=0.5, char_margin=2.0, boxes_flow=0.5, detect_vertical=True)
+
+
+@dataclass(frozen=True)
+class IngestedText:
+    """What ingest knows about a file: its clean text, and hints for the metadata."""
+
+    text: str
+    format: str
+    title_hint: str | None = None
+    authors_hint: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def detect_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        supported = ", ".join(sorted(FORMATS))
+        raise UnsupportedFormat(f"unsupported format {path.suffix or '(no extension)'!r}: expected one of {supported}")
+    return fmt
+
+
+def ingest_file(path: str | Path) -> IngestedText:
+    """Read one document. Raises an `IngestError` whose message is the reason shown to users."""
+    path = Path(path)
+    fmt = detect_format(path)
+    if not path.is_file():
+        raise MissingFile(f"file not found: {path}")
+    data = path.read_bytes()
+    if not data.strip():
+        raise EmptyDocument("empty file")
+    if fmt == "pdf":
+        return _ingest_pdf(path, data)
+    text = decode_text_bytes(data)
+    if fmt == "html":
+        body, title = cleaning.html_to_text(text)
+        return _cleaned(body, fmt, title_hint=title)
+    if fmt == "md" or cleaning.looks_like_markdown(text):
+        text = cleaning.markdown_to_text(text)
+    return _cleaned(text, fmt)
+
+
+def _cleaned(raw: str, fmt: str, **hints) -> IngestedText:
+    text = cleaning.clean_pages(cleaning.split_pseudo_pages(raw))
+    if not text.strip():
+        raise EmptyDocument("no text after removing markup")
+    return IngestedText(text=text, format=fmt, **hints)
+
+
+# --- text encodings --------------------------------------------------------------
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# Chinese files in the wild are GBK or GB2312; GB18030 decodes both and more.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "ascii": "utf-8"}
+
+
+def decode_text_bytes(data: bytes) -> str:
+    """Bytes of a text file to str: BOM first, then strict UTF-8, then detection."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _checked_text(data.decode(encoding))
+    try:
+        return _checked_text(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    if _looks_like_utf16(data):
+        return _checked_text(data.decode("utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"))
+    if b"\x00" not in data:
+        try:  # most non-UTF-8 text in this field is GB18030/GBK; a strict decode rarely succeeds by accident
+            text = data.decode("gb18030")
+            if len(cleaning.CJK_CHAR.findall(text)) >= 0.3 * len(re.findall(r"[^\x00-\x7f]", text)):
+                return _checked_text(text)
+        except UnicodeDecodeError:
+            pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise NotText("binary content, not text (no text encoding fits)")
+    encoding = _SUPERSETS.get(best.encoding, best.encoding)
+    return _checked_text(data.decode(encoding, errors="replace"))
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    sample = data[:4000]
+    if len(sample) < 4 or len(sample) % 2:
+        return False
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    return max(zeros_even, zeros_odd) > 0.3 * half and min(zeros_even, zeros_odd) < 0.05 * half
+
+
+def _checked_text(text: str) -> str:
+    """Decoding succeeded, but is it text? Control characters and NULs say it is not."""
+    sample = text[:20000]
+    junk = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd")
+    if sample and junk > 0.01 * len(sample):
+        raise NotText(f"binary content, not text ({junk} control or undecodable characters in the first {len(sample)})")
+    return text
+
+
+# --- PDF -------------------------------------------------------------------------
+
+class _WarningCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = f"pdf: {record.getMessage()}"
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+# What a damaged PDF makes pdfminer raise besides its own exceptions.
+_PDF_DAMAGE = (PSException, ValueError, KeyError, TypeError, IndexError, AssertionError,
+               RecursionError, struct.error, zlib.error)
+
+
+def _ingest_pdf(path: Path, data: bytes) -> IngestedText:
+    if not data.lstrip().startswith(b"%PDF"):
+        raise CorruptPDF("corrupt PDF: no %PDF header")
+    collector = _WarningCollector()
+    pdf_logger = logging.getLogger("pdfminer")
+    pdf_logger.addHandler(collector)
+    try:
+        title, authors = _pdf_info(path)
+        pages, image_pages = [], 0
+        for page in extract_pages(path, password="", laparams=PDF_LAYOUT):
+            boxes = [_layout_text(el) for el in page]
+            pages.append("\n\n".join(box.strip("\n") for box in boxes if box.strip()))
+            image_pages += any(isinstance(el, (LTImage, LTFigure)) for el in page)
+    except PDFPasswordIncorrect:
+        raise EncryptedPDF("encrypted: needs a password") from None
+    except _PDF_DAMAGE as err:
+        detail = str(err) or type(err).__name__
+        raise CorruptPDF(f"corrupt PDF: {detail}") from None
+    finally:
+        pdf_logger.removeHandler(collector)
+    if not pages:
+        raise CorruptPDF("corrupt PDF: no pages")
+    if not any(page.strip() for page in pages):
+        if image_pages:
+            raise NeedsOCR(f"needs OCR: no text layer ({image_pages} of {len(pages)} pages are images)")
+        raise EmptyDocument(f"PDF has no text ({len(pages)} blank pages)")
+    text = cleaning.clean_pages(pages, from_pdf=True)
+    return IngestedText(text=text, format="pdf", title_hint=title, authors_hint=authors,
+                        warnings=collector.messages)
+
+
+def _layout_text(element) -> str:
+    """Text of a layout element; text inside figures (form XObjects) counts too."""
+    if isinstance(element, LTTextContainer):
+        return element.get_text()
+    if isinstance(element, LTFigure):
+        return "".join(_layout_text(child) if isinstance(child, LTFigure) else child.get_text()
+                       for child in element if isinstance(child, (LTFigure, LTText)))
+    return ""
+
+
+def _pdf_info(path: Path) -> tuple[str | None, list[str]]:
+    """Title and authors from the PDF's document information, when it has any."""
+    with path.open("rb") as handle:
+        document = PDFDocument(PDFParser(handle), password="")
+        info = document.info[0] if document.info else {}
+
+    def field_text(key: str) -> str | None:
+        value = info.get(key)
+        if isinstance(value, bytes):
+            value = decode_text(value)
+        return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+    author = field_text("Author")
+    authors = [a.strip() for a in re.split(r"[;,，、]| and ", author) if a.strip()] if author else []
+    return field_text("Title"), authors

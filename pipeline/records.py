@@ -1,0 +1,200 @@
+"""Records: a document's typed record, built from the stages' outputs and written atomically.
+
+`extract_document` is the library's front door: a path in, a `DocumentRecord` out,
+no Prefect involved. The flow calls the same stage functions one task at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from pipeline import __version__, cleaning
+from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
+from pipeline.errors import ParksError
+from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
+from pipeline.segment import SENTENCE_END, Segmentation, Segmenter, detect_language, segment_text
+from pipeline.types import SCHEMA_VERSION, DocumentRecord, Metadata, PipelineInfo, Source
+
+RECORDS_DIR = "documents"
+SCHEMA_PATH = Path("schema") / "document.schema.json"
+
+
+def pipeline_info() -> PipelineInfo:
+    """The version and a hash of every setting that changes output, so records say what made them."""
+    config = {
+        "schema_version": SCHEMA_VERSION,
+        "pdf_layout": {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")},
+        "sentence_end": {lang: sorted(marks) for lang, marks in SENTENCE_END.items()},
+    }
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+    return PipelineInfo(version=__version__, config_hash=digest[:16])
+
+
+# --- metadata ----------------------------------------------------------------------
+
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>，。；、]+)", re.I)
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+
+
+def guess_metadata(text: str, ingested: IngestedText | None = None) -> Metadata:
+    """Title, DOI, year and authors read off the document itself, flagged as guessed."""
+    head = text[:5000]
+    fields: dict = {}
+    title = ingested.title_hint if ingested else None
+    if not title:
+        title = next((line.strip() for line in head.split("\n")
+                      if 8 <= len(line.strip()) <= 200 and not _DOI.search(line)
+                      and not re.match(r"^(doi|http|www\.|©|\d)", line.strip(), re.I)), None)
+    if title:
+        fields["title_zh" if detect_language(title) == "zh" else "title"] = title
+    if ingested and ingested.authors_hint:
+        fields["authors"] = ingested.authors_hint
+    doi = _DOI.search(head)
+    if doi:
+        fields["doi"] = doi.group(1).rstrip(".,;)]")
+    year = _YEAR.search(head)
+    if year:
+        fields["year"] = int(year.group(1))
+    return Metadata(**fields, guessed=sorted(fields))
+
+
+def catalog_metadata(doc: CorpusDocument) -> Metadata:
+    entry = doc.entry.model_dump()
+    return Metadata(**{field: entry[field] for field in Metadata.model_fields if field in entry})
+
+
+# --- building records ----------------------------------------------------------------
+
+def build_record(doc: CorpusDocument, sha256: str, ingested: IngestedText, segmentation: Segmentation) -> DocumentRecord:
+    metadata = catalog_metadata(doc) if doc.entry else guess_metadata(ingested.text, ingested)
+    return DocumentRecord(
+        doc_id=doc.doc_id,
+        status="ok",
+        warnings=ingested.warnings,
+        source=Source(path=doc.relative_path, sha256=sha256, format=ingested.format),
+        metadata=metadata,
+        language=segmentation.document_language(),
+        pipeline=pipeline_info(),
+        text=ingested.text,
+        blocks=segmentation.block_spans,
+        sentences=segmentation.sentence_spans,
+    )
+
+
+def failed_record(doc: CorpusDocument, reason: str) -> DocumentRecord:
+    """A record that says why a document gave no text; its catalog metadata is kept."""
+    exists = doc.path.is_file()
+    return DocumentRecord(
+        doc_id=doc.doc_id,
+        status="failed",
+        error=reason,
+        source=Source(path=doc.relative_path, sha256=file_sha256(doc.path) if exists else "",
+                      format=FORMATS.get(doc.path.suffix.lower())),
+        metadata=catalog_metadata(doc) if doc.entry else Metadata(),
+        pipeline=pipeline_info(),
+    )
+
+
+def extract_corpus_document(doc: CorpusDocument, segmenter: Segmenter) -> DocumentRecord:
+    """One corpus document to its record; an expected failure becomes a failed record."""
+    try:
+        ingested = ingest_file(doc.path)
+        return build_record(doc, file_sha256(doc.path), ingested, segment_text(ingested.text, segmenter))
+    except ParksError as err:
+        return failed_record(doc, str(err))
+
+
+def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: Segmenter | None = None) -> DocumentRecord:
+    """Extract one file outside any corpus: metadata is guessed from the file.
+
+    >>> record = extract_document("paper.pdf")  # doctest: +SKIP
+    >>> record.status, record.language, len(record.sentences)  # doctest: +SKIP
+    """
+    path = Path(path)
+    doc = CorpusDocument(doc_id or doc_id_for(path.name), path, path.name, None)
+    return extract_corpus_document(doc, segmenter or Segmenter())
+
+
+def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None,
+                 segmenter: Segmenter | None = None) -> DocumentRecord:
+    """Extract from text already in memory (Markdown or plain), e.g. pasted or fetched elsewhere."""
+    raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
+    clean = cleaning.clean_pages(cleaning.split_pseudo_pages(raw))
+    ingested = IngestedText(text=clean, format="txt")
+    segmentation = segment_text(clean, segmenter or Segmenter())
+    record = build_record(CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None),
+                          hashlib.sha256(text.encode("utf-8")).hexdigest(), ingested, segmentation)
+    return record.model_copy(update={"metadata": metadata}) if metadata else record
+
+
+# --- writing -------------------------------------------------------------------------
+
+def record_json(record: DocumentRecord) -> str:
+    """Deterministic serialisation: same record, same bytes."""
+    return json.dumps(record.model_dump(mode="json"), ensure_ascii=False, indent=1) + "\n"
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Temp file in the same folder, then rename: readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def record_path(out_dir: Path, doc_id: str) -> Path:
+    return Path(out_dir) / RECORDS_DIR / f"{doc_id}.json"
+
+
+def write_record(record: DocumentRecord, out_dir: Path) -> Path:
+    path = record_path(out_dir, record.doc_id)
+    write_atomically(path, record_json(record))
+    return path
+
+
+def read_record(path: Path) -> DocumentRecord:
+    return DocumentRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def document_schema() -> dict:
+    schema = DocumentRecord.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://parks.invalid/schema/document.schema.json"
+    return schema
+
+
+def schema_json() -> str:
+    return json.dumps(document_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def write_schema(out_dir: Path) -> Path:
+    path = Path(out_dir) / SCHEMA_PATH
+    write_atomically(path, schema_json())
+    return path
+
+
+def prune_records(out_dir: Path, keep: set[str]) -> list[str]:
+    """Remove records of documents no longer in the corpus; returns their ids."""
+    removed = []
+    for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")):
+        if path.stem not in keep:
+            path.unlink()
+            removed.append(path.stem)
+    return removed
+
+
+def summary_counts(record: DocumentRecord) -> dict:
+    return {"blocks": len(record.blocks), "sentences": len(record.sentences), "entities": len(record.entities)}
+

@@ -1,0 +1,91 @@
+"""Typed records. The committed JSON Schema is generated from these models."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+Lang = Literal["en", "zh"]
+DocumentKind = Literal["paper", "abstract page", "report", "book chapter", "thesis", "other"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(_Strict):
+    path: str = Field(description="Path of the source file, relative to the corpus folder.")
+    sha256: str
+    format: Literal["txt", "md", "html", "pdf"] | None = Field(
+        description="Format the file was read as; null when the format is unsupported."
+    )
+
+
+class Metadata(_Strict):
+    title: str | None = None
+    title_zh: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    kind: DocumentKind | None = None
+    licence: str | None = None
+    guessed: list[str] = Field(
+        default_factory=list,
+        description="Fields guessed from the file itself rather than taken from the catalog.",
+    )
+
+
+class PipelineInfo(_Strict):
+    version: str
+    config_hash: str
+
+
+class TextSpan(_Strict):
+    start: int = Field(ge=0, description="Offset in code points into the record's `text`.")
+    end: int = Field(ge=0)
+    lang: Lang
+
+
+class DocumentRecord(_Strict):
+    """One document, as extracted. Every offset points into `text`."""
+
+    schema_version: str = SCHEMA_VERSION
+    doc_id: str
+    status: Literal["ok", "failed"]
+    error: str | None = None
+    warnings: list[str] = Field(
+        default_factory=list, description="Problems that did not stop extraction (e.g. PDF data loss)."
+    )
+    source: Source
+    metadata: Metadata
+    language: Literal["en", "zh", "mixed"] | None = None
+    pipeline: PipelineInfo
+    text: str = ""
+    blocks: list[TextSpan] = Field(default_factory=list)
+    sentences: list[TextSpan] = Field(default_factory=list)
+    entities: list[dict] = Field(default_factory=list)
+    themes: list[dict] = Field(default_factory=list)
+
+
+class CatalogEntry(_Strict):
+    """What the corpus catalog says about one document."""
+
+    doc_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    path: str
+    sha256: str | None = None
+    title: str | None = None
+    title_zh: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    kind: DocumentKind | None = None
+    licence: str | None = None
+    languages: list[Lang] = Field(default_factory=list)
+    note: str | None = None
