@@ -90,6 +90,7 @@ _MD_TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
 _MD_DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.S)
 _MD_INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]{1,300}?)\$")
 _MD_SUP_MARKER = re.compile(r"<sup>\s*[\d,\s*†‡]+\s*</sup>", re.I)
+_UNIT_POWER = re.compile(r"\b(km|cm|mm|m|ft|mi)<sup>\s*([23])\s*</sup>", re.I)  # km², not footnote 2
 _MD_TAG = re.compile(r"</?(?:sup|sub|span|br|p|div|em|strong|b|i|u|a)\b[^>]*>", re.I)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 _MD_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$", re.M)
@@ -97,15 +98,19 @@ _MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.M)
 _MD_BULLET = re.compile(r"^\s{0,3}[-*+]\s+", re.M)
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_PARKED = 0xE000
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$%&~|<>\"'])")
 
 
 def markdown_to_text(markdown: str) -> str:
     """Keep the prose of a Markdown file and drop its markup, images and display formulas."""
-    text = _MD_IMAGE.sub("", markdown)
+    # Escaped characters ('\\*', '\\$') are parked in the private use area so no rule reads them as markup.
+    text = _MD_ESCAPE.sub(lambda m: chr(_PARKED + ord(m.group(1))), markdown)
+    text = _MD_IMAGE.sub("", text)
     text = _MD_TABLE.sub(lambda m: "\n\n" + html_table_to_text(m.group(0)) + "\n\n", text)
     text = _MD_DISPLAY_MATH.sub("\n\n", text)
     text = _MD_INLINE_MATH.sub(lambda m: latex_math_to_text(m.group(1)), text)
+    text = _UNIT_POWER.sub(lambda m: m.group(1) + m.group(2).translate(_SUPERSCRIPT), text)
     text = _MD_SUP_MARKER.sub("", text)
     text = _MD_TAG.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
@@ -115,7 +120,7 @@ def markdown_to_text(markdown: str) -> str:
     text = _MD_BULLET.sub("", text)
     text = _MD_STRONG.sub(r"\2", text)
     text = _MD_EMPHASIS.sub(r"\1", text)
-    return _MD_ESCAPE.sub(r"\1", text)
+    return re.sub("[\ue000-\ue07f]", lambda m: chr(ord(m.group(0)) - _PARKED), text)
 
 
 def looks_like_markdown(text: str) -> bool:
@@ -143,7 +148,10 @@ def html_to_text(html: str) -> tuple[str, str | None]:
     for table in soup.find_all("table"):
         table.replace_with(soup.new_string("\n\n" + html_table_to_text(str(table)) + "\n\n"))
     for sup in soup.find_all("sup"):
-        if re.fullmatch(r"[\d,\s*†‡\[\]]+", sup.get_text()):
+        before = sup.previous_sibling if isinstance(sup.previous_sibling, str) else ""
+        if re.fullmatch(r"[23]", sup.get_text().strip()) and re.search(r"\b(?:km|cm|mm|m|ft|mi)$", before, re.I):
+            sup.replace_with(sup.get_text().strip().translate(_SUPERSCRIPT))
+        elif re.fullmatch(r"[\d,\s*†‡\[\]]+", sup.get_text()):
             sup.decompose()
     for element in soup.find_all(_HTML_BLOCKS):
         element.insert_before("\n\n")
@@ -180,8 +188,10 @@ def remove_page_furniture(pages: list[str]) -> list[str]:
     seen = Counter()
     for lines in page_lines:
         seen.update({_furniture_key(lines[i]) for i in edges(lines)})
-    min_pages = max(2, (len(pages) + 1) // 2) if len(pages) >= 3 else 2
-    repeated = {key for key, n in seen.items() if n >= min_pages and len(key) >= 4}
+    # On most pages (alternating left/right headers reach half), and never fewer than three
+    # unless the document has only two pages.
+    min_pages = min(len(pages), max(3, (len(pages) + 1) // 2))
+    repeated = {key for key, n in seen.items() if n >= min_pages and 4 <= len(key) <= 150}
 
     cleaned = []
     for lines in page_lines:
@@ -203,13 +213,10 @@ def split_pseudo_pages(text: str) -> list[str]:
 
 # --- Lines broken inside sentences and words ------------------------------------
 
-_HYPHEN_SUFFIXES = (
-    "ment", "ments", "tion", "tions", "sion", "sions", "ing", "ings", "ed", "ly", "ness", "ity",
-    "ities", "ance", "ence", "able", "ible", "al", "ally", "ive", "ous", "er", "ers", "est", "ism",
-    "ist", "ize", "ise", "ized", "ised", "ful", "less", "ship", "ure", "age", "ent", "ant", "ial",
-    "ian", "ic", "ics", "ies", "es", "s", "ation", "ations", "ated", "ate", "ory", "ary",
+_LIST_START = re.compile(
+    r"^\s*(?:[►•●▪■◆◇○·\-–—*]|\(?\d{1,2}[.)、]\s|\[\d{1,3}\]|[①-⑳]|[（(][一二三四五六七八九十\d]+[)）])"
 )
-_BULLET_START = re.compile(r"^\s*(?:[►•●▪■◆◇○·\-–—*]|\(?\d{1,2}[.)、]|[①-⑳]|[（(][一二三四五六七八九十\d]+[)）])\s*")
+_ZH_SENTENCE_END = "。！？"
 
 
 def _is_cjk(ch: str) -> bool:
@@ -217,54 +224,106 @@ def _is_cjk(ch: str) -> bool:
 
 
 def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
-    """'develop-' + 'ment' -> 'development'; 'high-' + 'quality' -> 'high-quality'."""
-    head = re.search(r"([A-Za-z]+)-$", left).group(1)
+    """'develop-' + 'ment' -> 'development', but 'high-' + 'quality' -> 'high-quality' when the
+    document itself writes the compound, or both halves as words and never the joined form."""
+    head = re.search(r"([A-Za-z]+)-$", left).group(1).lower()
     tail = re.match(r"[a-z]+", right).group(0)
-    if (head + tail).lower() in vocabulary or tail in _HYPHEN_SUFFIXES:
-        return left[:-1] + right
-    return left + right
+    compound = f"{head}-{tail}" in vocabulary or (head in vocabulary and tail in vocabulary)
+    if compound and head + tail not in vocabulary:
+        return left + right
+    return left[:-1] + right
+
+
+def document_vocabulary(text: str) -> set[str]:
+    """Lower-cased words and hyphenated compounds, the evidence for de-hyphenation."""
+    text = re.sub(r"[A-Za-z]+-[ \t]*\n\s*[a-z]+", " ", text)  # the fragments in question are no evidence
+    return {word.lower() for word in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text)} | {
+        part.lower() for part in re.findall(r"[A-Za-z]+", text)}
+
+
+def join_if_continued(prev: str, line: str, vocabulary: set[str], wrapped: bool, across_blank: bool,
+                      line_is_full: bool = False) -> str | None:
+    """`prev + line` joined as one sentence when `line` continues it, else None.
+
+    `wrapped`: the last line of `prev` ran to the margin, so its break was the layout's,
+    not the author's. `line_is_full`: `line` is no short heading. `across_blank`: a blank
+    line separates them, which asks for more proof.
+    """
+    last, first = prev[-1], line[0]
+    if _LIST_START.match(line):
+        return None
+    if (first in "，。、；：！？）%" and (_is_cjk(last) or last.isdigit())) or (last.isdigit() and re.match(r"[.,]\d", line)):
+        return prev + line  # '增长了3' / '.47倍': a number or a clause cut by the line end
+    if re.search(r"[A-Za-z]-$", prev) and first.islower():
+        return _dehyphenate(prev, line, vocabulary)
+    cjk_last, cjk_first = _is_cjk(last), _is_cjk(first)
+    if cjk_last and cjk_first:
+        if across_blank:
+            joins = wrapped and last not in _ZH_SENTENCE_END + "；："
+        else:
+            joins = wrapped or last not in _ZH_SENTENCE_END
+        return prev + line if joins else None
+    if last in ",，" and (across_blank or wrapped):  # nobody ends a paragraph with a comma
+        return prev + ("" if last == "，" or _is_cjk(first) and last != "," else " ") + line
+    mixed = (cjk_last or cjk_first) and (last.isalnum() or first.isalnum()) and last not in _ZH_SENTENCE_END
+    if mixed and wrapped and not across_blank:
+        # Chinese sets numbers without spaces ('185.5亿'); ASCII punctuation keeps its space.
+        return prev + (" " if last in ".,;:" else "") + line
+    if last in EN_TERMINAL + _ZH_SENTENCE_END:
+        if not across_blank and wrapped and last in ".!?" and first.isupper():
+            return prev + " " + line
+        return None
+    letter = _first_letter(line)
+    if letter.islower():
+        return prev + " " + line
+    dangling = _DANGLING_WORD.search(prev) is not None  # '…higher than that of' / '2019'
+    if not across_blank and letter.isdigit() and re.search(r"\b[a-z]+$", prev):
+        return prev + " " + line
+    if wrapped and letter.isalnum() and (dangling or not across_blank and line_is_full):
+        return prev + " " + line
+    return None
+
+
+_DANGLING_WORD = re.compile(
+    r"\b(?:a|an|the|of|and|or|to|in|on|at|by|for|from|with|as|than|that|into|its|their|between|"
+    r"such|including|via|per|about|over|under|among|within|is|are|was|were|be|has|have|had),?$"
+)
+
+
+def _first_letter(line: str) -> str:
+    """The first character that says how a line starts, past opening quotes and brackets."""
+    match = re.match(r"[\"“‘'(\[]*(.)", line)
+    return match.group(1) if match else line[0]
 
 
 def join_broken_lines(paragraph: str, vocabulary: set[str] | None = None) -> str:
     """Join lines wrapped inside a sentence; keep breaks that end headings, list items and rows."""
     vocabulary = vocabulary or set()
     lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
-    if len(lines) < 2:
-        return lines[0] if lines else ""
+    if not lines:
+        return ""
     widest = max(len(line) for line in lines)
-    out = lines[0]
-    for prev, line in zip(lines, lines[1:]):
-        last, first = prev[-1], line[0]
+    out, prev = lines[0], lines[0]
+    for line in lines[1:]:
         wrapped = len(prev) >= 0.6 * widest and len(prev) >= 20
-        if _BULLET_START.match(line):
-            out += "\n" + line
-        elif re.search(r"[A-Za-z]-$", prev) and first.islower():
-            out = _dehyphenate(out, line, vocabulary)
-        elif _is_cjk(last) and _is_cjk(first):
-            out += line if (last not in "。！？" or wrapped) else "\n" + line
-        elif _is_cjk(last) != _is_cjk(first) and (_is_cjk(last) or _is_cjk(first)) and wrapped:
-            out += line
-        elif last not in EN_TERMINAL + ZH_TERMINAL and (first.islower() or (wrapped and first.isalnum())):
-            out += " " + line
-        elif wrapped and last in ".,!?" and first.isupper() and len(line) >= 0.3 * widest:
-            out += " " + line
-        else:
-            out += "\n" + line
+        joined = join_if_continued(out, line, vocabulary, wrapped, across_blank=False,
+                                   line_is_full=len(line) >= 0.5 * widest)
+        out = joined if joined is not None else out + "\n" + line
+        prev = line
     return out
 
 
-def join_split_paragraphs(paragraphs: list[str]) -> list[str]:
+def join_split_paragraphs(paragraphs: list[str], vocabulary: set[str] | None = None) -> list[str]:
     """Blank lines inside a sentence ('…parks along' / 'the Belt and Road provides…')."""
+    vocabulary = vocabulary or set()
     joined: list[str] = []
     for para in paragraphs:
         if joined:
-            prev = joined[-1]
-            if prev[-1] not in EN_TERMINAL + ZH_TERMINAL + "\"”')" and re.match(r"[a-z]", para) \
-                    and re.search(r"[A-Za-z,]$", prev) and "\n" not in prev[-80:]:
-                joined[-1] = prev + " " + para
-                continue
-            if prev[-1] in "，、" and _is_cjk(para[0]):
-                joined[-1] = prev + para
+            last_line = joined[-1].rsplit("\n", 1)[-1]
+            wrapped = len(last_line) >= 30
+            merged = join_if_continued(joined[-1], para, vocabulary, wrapped, across_blank=True)
+            if merged is not None:
+                joined[-1] = merged
                 continue
         joined.append(para)
     return joined
@@ -281,23 +340,32 @@ def strip_footnote_markers(text: str) -> str:
     return _FOOTNOTE_AFTER_QUOTE.sub(r"\1", text)
 
 
-def tidy_spaces(paragraph: str, from_pdf: bool = False) -> str:
+_CJK_MARKS = "，。、；：！？（）“”《》"
+_CJK_OR_MARK = CJK + _CJK_MARKS
+# Spaces a converter put between Chinese and a number, or around a Chinese mark. A space
+# between two Chinese characters stays: it often separates names ('研究所 中国科学院').
+_SPACE_BEFORE_CJK = re.compile(f"(?<=[\\d%]) (?=[{_CJK_OR_MARK}])|(?<=[{CJK}]) (?=[{_CJK_MARKS}])")
+_SPACE_BEFORE_NUMBER = re.compile(f"(?<=[{_CJK_OR_MARK}]) (?=[\\d%])")
+_SPACE_AFTER_MARK = re.compile(f"(?<=[{_CJK_MARKS}]) (?=\\S)")
+
+
+def tidy_spaces(paragraph: str) -> str:
+    """One space at most, and none between Chinese and numbers: PDF converters space glyphs
+    they cannot place ('185.5 亿', '达到了 3.16% ，'), and Chinese sets numbers solid."""
     paragraph = re.sub(r"[ \t]+", " ", paragraph)
     paragraph = re.sub(r" ?\n ?", "\n", paragraph)
-    if from_pdf:  # pdfminer spaces glyphs it cannot place: "185.5 亿", "中 国"
-        paragraph = re.sub(f"(?<=[\\d{CJK}]) (?=[{CJK}])", "", paragraph)
-        paragraph = re.sub(f"(?<=[{CJK}]) (?=\\d)", "", paragraph)
+    for spacing in (_SPACE_BEFORE_CJK, _SPACE_BEFORE_NUMBER, _SPACE_AFTER_MARK):
+        paragraph = spacing.sub("", paragraph)
     return paragraph.strip()
 
 
-def clean_pages(pages: list[str], from_pdf: bool = False) -> str:
+def clean_pages(pages: list[str]) -> str:
     """Pages of raw text to the normalised text that every offset refers to:
     paragraphs separated by one blank line, lines kept only where they end something."""
     pages = [normalise_unicode(page) for page in pages]
     pages = remove_page_furniture(pages)
     paragraphs = [p for page in pages for p in re.split(r"\n[ \t]*\n", page) if p.strip()]
-    words = re.findall(r"[A-Za-z]{4,}", " ".join(paragraphs))
-    vocabulary = {word.lower() for word in words}
-    paragraphs = [tidy_spaces(join_broken_lines(p, vocabulary), from_pdf) for p in paragraphs]
-    paragraphs = join_split_paragraphs([p for p in paragraphs if p])
+    vocabulary = document_vocabulary("\n".join(paragraphs))
+    paragraphs = [tidy_spaces(join_broken_lines(p, vocabulary)) for p in paragraphs]
+    paragraphs = join_split_paragraphs([p for p in paragraphs if p], vocabulary)
     return "\n\n".join(strip_footnote_markers(p) for p in paragraphs)

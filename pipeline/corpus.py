@@ -40,10 +40,15 @@ def file_sha256(path: Path) -> str:
 
 
 def doc_id_for(relative_path: str) -> str:
-    """A stable, file-name-safe id from the file name: 'seeds/002_f3389.txt' -> '002_f3389'."""
+    """A stable, file-name-safe id from the file name: 'seeds/002_f3389.txt' -> '002_f3389'.
+    Names in other scripts keep a short hash of the path, so '中白工业园.pdf' and
+    '西港特区.pdf' stay apart."""
     stem = Path(relative_path).stem
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "document"
-    return slug if slug[0].isalnum() else f"doc-{slug}"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")
+    if stem.isascii() and slug:
+        return slug
+    digest = hashlib.sha256(relative_path.encode("utf-8")).hexdigest()[:10]
+    return f"{slug}-{digest}" if slug else f"doc-{digest}"
 
 
 def load_catalog(corpus_dir: Path) -> list[CatalogEntry]:
@@ -86,9 +91,12 @@ def discover_documents(corpus_dir: Path) -> list[CorpusDocument]:
         if entry is not None:
             doc_id = entry.doc_id
         else:
-            doc_id = doc_id_for(relative)
-            if doc_id in used_ids:  # 'paper.pdf' beside 'paper.md'
-                doc_id = f"{doc_id}-{path.suffix.lstrip('.').lower() or 'file'}"
+            doc_id = base_id = doc_id_for(relative)
+            suffix = path.suffix.lstrip(".").lower() or "file"
+            for n in range(1, len(used_ids) + 2):  # 'paper.pdf' beside 'paper.md', or in another folder
+                if doc_id not in used_ids:
+                    break
+                doc_id = f"{base_id}-{suffix}" if n == 1 else f"{base_id}-{suffix}{n}"
             used_ids.add(doc_id)
         documents.append(CorpusDocument(doc_id, path, relative, entry))
     # A catalogued file that is gone still gets a (failed) record, so its absence is seen.

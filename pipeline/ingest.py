@@ -133,7 +133,10 @@ class _WarningCollector(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = f"pdf: {record.getMessage()}"
+        text = record.getMessage()
+        if "should not allow text extraction" in text:
+            text = "marked as not allowing text extraction; extracted anyway"
+        message = "pdf: " + re.sub(r"\s*<_io\.\w+ name=[^>]*>", "", text)
         if message not in self.messages:
             self.messages.append(message)
 
@@ -169,7 +172,7 @@ def _ingest_pdf(path: Path, data: bytes) -> IngestedText:
         if image_pages:
             raise NeedsOCR(f"needs OCR: no text layer ({image_pages} of {len(pages)} pages are images)")
         raise EmptyDocument(f"PDF has no text ({len(pages)} blank pages)")
-    text = cleaning.clean_pages(pages, from_pdf=True)
+    text = cleaning.clean_pages(pages)
     return IngestedText(text=text, format="pdf", title_hint=title, authors_hint=authors,
                         warnings=collector.messages)
 
@@ -184,6 +187,9 @@ def _layout_text(element) -> str:
     return ""
 
 
+_PLACEHOLDER_INFO = {"", "untitled", "anonymous", "unknown", "author", "title", "microsoft word"}
+
+
 def _pdf_info(path: Path) -> tuple[str | None, list[str]]:
     """Title and authors from the PDF's document information, when it has any."""
     with path.open("rb") as handle:
@@ -194,7 +200,8 @@ def _pdf_info(path: Path) -> tuple[str | None, list[str]]:
         value = info.get(key)
         if isinstance(value, bytes):
             value = decode_text(value)
-        return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+        value = " ".join(value.split()) if isinstance(value, str) else ""
+        return value if value.lower() not in _PLACEHOLDER_INFO else None  # what PDF producers write for "none"
 
     author = field_text("Author")
     authors = [a.strip() for a in re.split(r"[;,，、]| and ", author) if a.strip()] if author else []

@@ -38,7 +38,18 @@ def pipeline_info() -> PipelineInfo:
 # --- metadata ----------------------------------------------------------------------
 
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>，。；、]+)", re.I)
+_CITATION_LINE = re.compile(r"\b(?:vol\.?|volume|issue|no\.|published|received|copyright)\b|©|卷|期|收稿|出版", re.I)
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+
+
+def _looks_like_title(line: str) -> bool:
+    """Not a journal banner, navigation, bullet, reference or sentence: a title."""
+    if not 15 <= len(line) <= 250 or _DOI.search(line) or re.search(r"[›»|@]", line):
+        return False
+    if re.match(r"^(?:doi|https?:|www\.|©|\d|[•►·\-–*\[(（])", line, re.I) or line[-1] in ".,;:，。；：":
+        return False
+    words = len(re.findall(r"[A-Za-z]+", line))
+    return words >= 4 or len(re.findall(r"[\u4e00-\u9fff]", line)) >= 6
 
 
 def guess_metadata(text: str, ingested: IngestedText | None = None) -> Metadata:
@@ -47,9 +58,7 @@ def guess_metadata(text: str, ingested: IngestedText | None = None) -> Metadata:
     fields: dict = {}
     title = ingested.title_hint if ingested else None
     if not title:
-        title = next((line.strip() for line in head.split("\n")
-                      if 8 <= len(line.strip()) <= 200 and not _DOI.search(line)
-                      and not re.match(r"^(doi|http|www\.|©|\d)", line.strip(), re.I)), None)
+        title = next((line.strip() for line in head.split("\n")[:40] if _looks_like_title(line.strip())), None)
     if title:
         fields["title_zh" if detect_language(title) == "zh" else "title"] = title
     if ingested and ingested.authors_hint:
@@ -57,7 +66,9 @@ def guess_metadata(text: str, ingested: IngestedText | None = None) -> Metadata:
     doi = _DOI.search(head)
     if doi:
         fields["doi"] = doi.group(1).rstrip(".,;)]")
-    year = _YEAR.search(head)
+    # A year in the body is more often an event than the publication: trust only citation lines.
+    citation_lines = [line for line in head.split("\n") if _CITATION_LINE.search(line)]
+    year = next((m for m in (_YEAR.search(line) for line in citation_lines) if m), None)
     if year:
         fields["year"] = int(year.group(1))
     return Metadata(**fields, guessed=sorted(fields))

@@ -23,7 +23,7 @@ SENTENCE_COMPONENT = "parks_sentences"
 # Sentence-final marks per language. English ';' joins clauses; Chinese '；' and '……'
 # end units a reader treats as sentences.
 SENTENCE_END = {
-    "en": frozenset({".", "!", "?", "...", "…"}),
+    "en": frozenset({".", "!", "?", "...", "…", "。", "！", "？"}),  # mixed blocks go to `en`
     "zh": frozenset({"。", "！", "？", "；", "…", "……", "!", "?"}),
 }
 _CLOSERS = frozenset({"”", "’", '"', "'", ")", "）", "」", "』", "》", "]"})
@@ -49,8 +49,8 @@ class SentenceBoundaries:
                 token.is_sent_start = False if token.i else True
                 boundary_next = boundary_next or "\n" in token.text
                 continue
-            if after_end_mark and token.text in _CLOSERS:  # 。” stays with its sentence
-                token.is_sent_start = False
+            if after_end_mark and (token.text in _CLOSERS or token.text in self.end_marks):
+                token.is_sent_start = False  # 。” and …… and ?! stay with their sentence
                 continue
             token.is_sent_start = boundary_next
             after_end_mark = token.text in self.end_marks

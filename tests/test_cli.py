@@ -1,0 +1,82 @@
+"""The `parks` command end to end: a real Prefect flow run on a small corpus of real files."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import CORPUS, PDFS
+from flows.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    """Two catalogued seeds, a Markdown paper, a two-column PDF, an encrypted PDF and a Word file."""
+    corpus = tmp_path_factory.mktemp("corpus")
+    catalog = json.loads((CORPUS / "catalog.json").read_text(encoding="utf-8"))
+    keep = {"001_4f04597642f4cc6c", "ChinaXiv-201704.00221V1"}
+    (corpus / "catalog.json").write_text(json.dumps([e for e in catalog if e["doc_id"] in keep], ensure_ascii=False),
+                                         encoding="utf-8")
+    for entry in catalog:
+        if entry["doc_id"] in keep:
+            (corpus / entry["path"]).parent.mkdir(exist_ok=True)
+            shutil.copy(CORPUS / entry["path"], corpus / entry["path"])
+    shutil.copy(PDFS / "two-column-en.pdf", corpus / "suez.pdf")
+    shutil.copy(PDFS / "aes-128.pdf", corpus / "locked.pdf")
+    (corpus / "notes.docx").write_bytes(b"PK\x03\x04")
+    return corpus
+
+
+def run_parks(*args, home):
+    env = {**os.environ, "PARKS_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=600)
+
+
+def test_extract_writes_every_record_and_reports_failures(small_corpus, tmp_path, parks_home):
+    out = tmp_path / "extracted"
+    result = run_parks("extract", "--corpus", str(small_corpus), "--out", str(out), home=parks_home)
+    assert result.returncode == 1, result.stderr  # some documents failed; the rest are written
+    records = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out / "documents").glob("*.json")}
+    assert {doc_id: r["status"] for doc_id, r in records.items()} == {
+        "001_4f04597642f4cc6c": "ok", "ChinaXiv-201704.00221V1": "ok", "suez": "ok",
+        "locked": "failed", "notes": "failed"}
+    assert records["locked"]["error"] == "encrypted: needs a password"
+    assert records["notes"]["error"].startswith("unsupported format '.docx'")
+    assert records["suez"]["language"] == "en" and records["ChinaXiv-201704.00221V1"]["language"] == "zh"
+    assert (out / "schema" / "document.schema.json").is_file()
+    assert "encrypted: needs a password" in result.stderr and "failed" in result.stderr
+    run_log = [json.loads(line) for line in (parks_home / "runs.jsonl").read_text().splitlines()]
+    assert run_log[-1]["failed"] == {"locked": "encrypted: needs a password",
+                                     "notes": records["notes"]["error"]}
+
+    # Re-running only a good document: exit 0, byte-identical record, other records untouched.
+    before = {p.name: p.read_bytes() for p in (out / "documents").iterdir()}
+    again = run_parks("extract", "--corpus", str(small_corpus), "--out", str(out), "--only", "suez",
+                      home=parks_home)
+    assert again.returncode == 0, again.stderr
+    assert {p.name: p.read_bytes() for p in (out / "documents").iterdir()} == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["extract", "--corpus", "no/such/folder"], "no/such/folder is not a folder"),
+    (["extract", "--corpus", str(CORPUS), "--only", "no-such-doc"], "unknown doc_id: no-such-doc"),
+    (["extract", "--frobnicate"], "No such option"),
+])
+def test_usage_errors_exit_2(args, message, parks_home):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_broken_catalog_is_a_usage_error(tmp_path, parks_home):
+    (tmp_path / "catalog.json").write_text("[{", encoding="utf-8")
+    result = runner.invoke(app, ["extract", "--corpus", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "catalog.json" in result.output
