@@ -204,8 +204,3 @@ def prune_records(out_dir: Path, keep: set[str]) -> list[str]:
             path.unlink()
             removed.append(path.stem)
     return removed
-
-
-def summary_counts(record: DocumentRecord) -> dict:
-    return {"blocks": len(record.blocks), "sentences": len(record.sentences), "entities": len(record.entities)}
-
