@@ -53,6 +53,38 @@ def extract(
     raise typer.Exit(1 if summary.failed else 0)
 
 
+@app.command()
+def evaluate(
+    records: Annotated[Path, typer.Option(help="Folder of document records.")] = Path("extracted/documents"),
+    gold: Annotated[Path, typer.Option(help="Folder of gold annotations (tests/gold/README.md).")] = Path("tests/gold"),
+    out: Annotated[Path, typer.Option(help="Where the scores are written as JSON.")] = Path("extracted/evaluation.json"),
+) -> None:
+    """Precision, recall and F1 of the entities against gold annotations, per type and language."""
+    from pipeline.evaluation import ENTITY_TYPES, evaluate as score
+    from pipeline.records import write_atomically
+
+    for folder, option in ((records, "--records"), (gold, "--gold")):
+        if not folder.is_dir():
+            raise typer.BadParameter(f"{folder} is not a folder", param_hint=option)
+    try:
+        report = score(records, gold)
+    except FileNotFoundError as err:
+        raise typer.BadParameter(str(err), param_hint="--records")
+    table = Table(title=f"entities against gold: {report['documents']} documents (distinct entities per document)")
+    table.add_column("language")
+    table.add_column("type")
+    for column in ("gold", "found", "correct", "precision", "recall", "F1"):
+        table.add_column(column, justify="right")
+    for language, kinds in (("all", report["overall"]), *report["by_language"].items()):
+        for kind in ENTITY_TYPES:
+            c = kinds[kind]
+            table.add_row(language, kind, str(c["tp"] + c["fn"]), str(c["tp"] + c["fp"]), str(c["tp"]),
+                          f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}")
+    Console().print(table)
+    write_atomically(out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    console.print(f"written: {out}")
+
+
 def _print_summary(summary, out: Path) -> None:
     ok = [o for o in summary.outcomes if o.status == "ok"]
     table = Table(title=f"parks extract: {len(summary.outcomes)} documents -> {out}/documents")
@@ -76,13 +108,14 @@ def _print_summary(summary, out: Path) -> None:
 def _append_run_log(path: Path, started: datetime, corpus: Path, out: Path, only, summary) -> None:
     """Run metadata lives here, not in the records, so records stay byte-identical across runs."""
     from pipeline.records import pipeline_info
+    from pipeline.resources import load_resources
 
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {
         "started": started.isoformat(timespec="seconds"),
         "seconds": summary.seconds,
         "corpus": str(corpus), "out": str(out), "only": only,
-        "pipeline": pipeline_info().model_dump(),
+        "pipeline": pipeline_info(load_resources()).model_dump(),
         "documents": len(summary.outcomes),
         "failed": {o.doc_id: o.error for o in summary.failed},
         "pruned": summary.pruned,

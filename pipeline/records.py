@@ -17,17 +17,21 @@ from pipeline import __version__, cleaning
 from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
 from pipeline.errors import ParksError
 from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
+from pipeline.linking import tag_entities
+from pipeline.resources import Resources, load_resources
 from pipeline.segment import SENTENCE_END, Segmentation, Segmenter, detect_language, segment_text
-from pipeline.types import SCHEMA_VERSION, DocumentRecord, Metadata, PipelineInfo, Source
+from pipeline.types import SCHEMA_VERSION, DocumentRecord, Entity, Metadata, PipelineInfo, Source
 
 RECORDS_DIR = "documents"
 SCHEMA_PATH = Path("schema") / "document.schema.json"
 
 
-def pipeline_info() -> PipelineInfo:
-    """The version and a hash of every setting that changes output, so records say what made them."""
+def pipeline_info(resources: Resources) -> PipelineInfo:
+    """The version and a hash of every setting and data file that changes output, so records
+    say what made them."""
     config = {
         "schema_version": SCHEMA_VERSION,
+        "data": resources.digest,
         "pdf_layout": {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")},
         "sentence_end": {lang: sorted(marks) for lang, marks in SENTENCE_END.items()},
     }
@@ -81,7 +85,8 @@ def catalog_metadata(doc: CorpusDocument) -> Metadata:
 
 # --- building records ----------------------------------------------------------------
 
-def build_record(doc: CorpusDocument, sha256: str, ingested: IngestedText, segmentation: Segmentation) -> DocumentRecord:
+def build_record(doc: CorpusDocument, sha256: str, ingested: IngestedText, segmentation: Segmentation,
+                 entities: list[Entity], resources: Resources) -> DocumentRecord:
     metadata = catalog_metadata(doc) if doc.entry else guess_metadata(ingested.text, ingested)
     return DocumentRecord(
         doc_id=doc.doc_id,
@@ -90,14 +95,15 @@ def build_record(doc: CorpusDocument, sha256: str, ingested: IngestedText, segme
         source=Source(path=doc.relative_path, sha256=sha256, format=ingested.format),
         metadata=metadata,
         language=segmentation.document_language(),
-        pipeline=pipeline_info(),
+        pipeline=pipeline_info(resources),
         text=ingested.text,
         blocks=segmentation.block_spans,
         sentences=segmentation.sentence_spans,
+        entities=entities,
     )
 
 
-def failed_record(doc: CorpusDocument, reason: str) -> DocumentRecord:
+def failed_record(doc: CorpusDocument, reason: str, resources: Resources) -> DocumentRecord:
     """A record that says why a document gave no text; its catalog metadata is kept."""
     exists = doc.path.is_file()
     return DocumentRecord(
@@ -107,39 +113,46 @@ def failed_record(doc: CorpusDocument, reason: str) -> DocumentRecord:
         source=Source(path=doc.relative_path, sha256=file_sha256(doc.path) if exists else "",
                       format=FORMATS.get(doc.path.suffix.lower())),
         metadata=catalog_metadata(doc) if doc.entry else Metadata(),
-        pipeline=pipeline_info(),
+        pipeline=pipeline_info(resources),
     )
 
 
-def extract_corpus_document(doc: CorpusDocument, segmenter: Segmenter) -> DocumentRecord:
+def extract_corpus_document(doc: CorpusDocument, segmenter: Segmenter, resources: Resources) -> DocumentRecord:
     """One corpus document to its record; an expected failure becomes a failed record."""
     try:
         ingested = ingest_file(doc.path)
-        return build_record(doc, file_sha256(doc.path), ingested, segment_text(ingested.text, segmenter))
+        return record_from_text(doc, file_sha256(doc.path), ingested, segmenter, resources)
     except ParksError as err:
-        return failed_record(doc, str(err))
+        return failed_record(doc, str(err), resources)
 
 
-def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: Segmenter | None = None) -> DocumentRecord:
+def record_from_text(doc: CorpusDocument, sha256: str, ingested: IngestedText, segmenter: Segmenter,
+                     resources: Resources) -> DocumentRecord:
+    segmentation = segment_text(ingested.text, segmenter)
+    entities = tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter)
+    return build_record(doc, sha256, ingested, segmentation, entities, resources)
+
+
+def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: Segmenter | None = None,
+                     resources: Resources | None = None) -> DocumentRecord:
     """Extract one file outside any corpus: metadata is guessed from the file.
 
     >>> record = extract_document("paper.pdf")  # doctest: +SKIP
-    >>> record.status, record.language, len(record.sentences)  # doctest: +SKIP
+    >>> record.status, record.language, len(record.entities)  # doctest: +SKIP
     """
     path = Path(path)
     doc = CorpusDocument(doc_id or doc_id_for(path.name), path, path.name, None)
-    return extract_corpus_document(doc, segmenter or Segmenter())
+    return extract_corpus_document(doc, segmenter or Segmenter(), resources or load_resources())
 
 
-def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None,
-                 segmenter: Segmenter | None = None) -> DocumentRecord:
+def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, segmenter: Segmenter | None = None,
+                 resources: Resources | None = None) -> DocumentRecord:
     """Extract from text already in memory (Markdown or plain), e.g. pasted or fetched elsewhere."""
     raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
-    clean = cleaning.clean_pages(cleaning.split_pseudo_pages(raw))
-    ingested = IngestedText(text=clean, format="txt")
-    segmentation = segment_text(clean, segmenter or Segmenter())
-    record = build_record(CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None),
-                          hashlib.sha256(text.encode("utf-8")).hexdigest(), ingested, segmentation)
+    ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt")
+    doc = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
+    record = record_from_text(doc, hashlib.sha256(text.encode("utf-8")).hexdigest(), ingested,
+                              segmenter or Segmenter(), resources or load_resources())
     return record.model_copy(update={"metadata": metadata}) if metadata else record
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import jieba
+import jieba.posseg
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -87,11 +88,16 @@ class Segmenter:
         nlp.add_pipe(SENTENCE_COMPONENT, config={"lang": "zh"})
         return nlp
 
+    @cached_property
+    def pos_tagger(self) -> jieba.posseg.POSTokenizer:
+        """jieba's part-of-speech tags (ns place, nr person, nt organisation) on our tokenizer."""
+        return jieba.posseg.POSTokenizer(self.nlp_zh.tokenizer.jieba_seg)
+
     def pipeline_for(self, lang: str) -> Language:
         return self.nlp_zh if lang == "zh" else self.nlp_en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SegmentedBlock:
     """A block and its spaCy Doc; token offsets are `start + token.idx`."""
 
@@ -99,6 +105,14 @@ class SegmentedBlock:
     end: int
     lang: str
     doc: Doc
+
+    @cached_property
+    def token_starts(self) -> frozenset[int]:
+        return frozenset(token.idx for token in self.doc)
+
+    @cached_property
+    def token_ends(self) -> frozenset[int]:
+        return frozenset(token.idx + len(token.text) for token in self.doc)
 
 
 @dataclass(frozen=True)

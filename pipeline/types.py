@@ -51,6 +51,37 @@ class TextSpan(_Strict):
     lang: Lang
 
 
+EntityType = Literal["park", "country", "company", "figure"]
+
+
+class CanonicalEntity(_Strict):
+    id: str = Field(description="ISO 3166-1 alpha-2 for a country; 'park:…' or 'company:…' otherwise "
+                                "('park:new:…' for a name no gazetteer lists yet).")
+    name: str | None
+    name_zh: str | None
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Entity(_Strict):
+    """One mention in the text, linked to its canonical entity."""
+
+    id: str = Field(description="Stable: a hash of doc_id, type, start and end.")
+    type: EntityType
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    sentence: int = Field(ge=0, description="Index into `sentences`.")
+    lang: Lang
+    canonical: CanonicalEntity | None = None
+    country: str | None = Field(default=None, description="ISO alpha-2: the country itself, or a park's host country.")
+    value: float | None = None
+    unit: str | None = Field(default=None, description="ISO 4217 currency, percent, pp, count, km2, ha, mu, m2, "
+                                                      "year, month, day, score.")
+    noun: str | None = Field(default=None, description="For counts: the counted thing, English singular.")
+    confidence: float = Field(ge=0, le=1)
+    source: Literal["gazetteer", "pattern", "model", "review"]
+
+
 class DocumentRecord(_Strict):
     """One document, as extracted. Every offset points into `text`."""
 
@@ -68,7 +99,7 @@ class DocumentRecord(_Strict):
     text: str = ""
     blocks: list[TextSpan] = Field(default_factory=list)
     sentences: list[TextSpan] = Field(default_factory=list)
-    entities: list[dict] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
     themes: list[dict] = Field(default_factory=list)
 
 

@@ -18,6 +18,13 @@ def segmenter():
 
 
 @pytest.fixture(scope="session")
+def resources():
+    from pipeline.resources import load_resources
+
+    return load_resources()
+
+
+@pytest.fixture(scope="session")
 def parks_home(tmp_path_factory):
     """One data folder (and Prefect database) for every flow run of the session."""
     home = tmp_path_factory.mktemp("parks-home")

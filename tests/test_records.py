@@ -34,11 +34,11 @@ def test_one_valid_record_per_bundled_document(committed_records):
         assert record["status"] == "ok", (doc_id, record["error"])
 
 
-def test_committed_records_are_up_to_date_with_the_code(segmenter):
+def test_committed_records_are_up_to_date_with_the_code(segmenter, resources):
     """Re-extracts the bundled corpus; if this fails, run `parks extract` and commit extracted/."""
     stale = []
     for doc in discover_documents(CORPUS):
-        expected = record_json(extract_corpus_document(doc, segmenter))
+        expected = record_json(extract_corpus_document(doc, segmenter, resources))
         if record_path(EXTRACTED, doc.doc_id).read_text(encoding="utf-8") != expected:
             stale.append(doc.doc_id)
     assert stale == []
@@ -76,13 +76,13 @@ def test_record_metadata_comes_from_the_catalog(committed_records):
                                 "sha256": "e347328d4e584c0c4638ed8edba045a44117bf626394ffe38b98c4e9216803a7"}
 
 
-def test_extraction_is_deterministic(segmenter):
+def test_extraction_is_deterministic(segmenter, resources):
     doc = next(d for d in discover_documents(CORPUS) if d.doc_id == "002_f3389fd23886204c")
-    assert record_json(extract_corpus_document(doc, segmenter)) == record_json(extract_corpus_document(doc, segmenter))
+    assert record_json(extract_corpus_document(doc, segmenter, resources)) == record_json(extract_corpus_document(doc, segmenter, resources))
 
 
-def test_library_api_on_a_pdf_guesses_metadata(segmenter):
-    record = extract_document(PDFS / "two-column-en.pdf", segmenter=segmenter)
+def test_library_api_on_a_pdf_guesses_metadata(segmenter, resources):
+    record = extract_document(PDFS / "two-column-en.pdf", segmenter=segmenter, resources=resources)
     assert (record.doc_id, record.status, record.language, record.source.format) == ("two-column-en", "ok", "en", "pdf")
     assert record.metadata.title == "Development Modes of China's Overseas Industrial Parks along the Belt and Road"
     assert record.metadata.authors == ["Wuzhati Yeerken", "Zhang Wei", "Liu Zhigao"]
@@ -91,17 +91,17 @@ def test_library_api_on_a_pdf_guesses_metadata(segmenter):
     assert len(record.sentences) == 15  # five sentences, three times
 
 
-def test_library_api_on_text_in_memory(segmenter):
+def test_library_api_on_text_in_memory(segmenter, resources):
     record = extract_text("中白工业园位于白俄罗斯。It is also called Great Stone.", doc_id="note",
-                          metadata=Metadata(title="A note"), segmenter=segmenter)
+                          metadata=Metadata(title="A note"), segmenter=segmenter, resources=resources)
     assert [record.text[s.start:s.end] for s in record.sentences] == ["中白工业园位于白俄罗斯。", "It is also called Great Stone."]
     assert record.metadata.title == "A note"
 
 
-def test_guessed_metadata_of_an_uncatalogued_text(tmp_path, segmenter):
+def test_guessed_metadata_of_an_uncatalogued_text(tmp_path, segmenter, resources):
     path = tmp_path / "abstract.txt"
     path.write_text((CORPUS / "seeds/004_214d4d4eb4e386b6.txt").read_text(encoding="utf-8"), encoding="utf-8")
-    metadata = extract_document(path, segmenter=segmenter).metadata
+    metadata = extract_document(path, segmenter=segmenter, resources=resources).metadata
     assert (metadata.doi, metadata.year) == ("10.1007/s11442-018-1526-5", 2018)
     assert metadata.title == ("Chinese overseas industrial parks in Southeast Asia: An examination of policy "
                               "mobility from the perspective of embeddedness")
@@ -112,14 +112,14 @@ def test_guessed_metadata_of_an_uncatalogued_text(tmp_path, segmenter):
     ("aes-128.pdf", "encrypted: needs a password"),
     ("pdf-with-jbig2.pdf", "needs OCR: no text layer (1 of 1 pages are images)"),
 ])
-def test_failed_document_gets_a_failed_record(segmenter, name, reason):
-    record = extract_document(PDFS / name, segmenter=segmenter)
+def test_failed_document_gets_a_failed_record(segmenter, resources, name, reason):
+    record = extract_document(PDFS / name, segmenter=segmenter, resources=resources)
     assert (record.status, record.error, record.text, record.sentences) == ("failed", reason, "", [])
     assert record.source.sha256 and record.source.format == "pdf"
 
 
-def test_write_is_atomic_and_keeps_the_previous_record(tmp_path, segmenter, monkeypatch):
-    record = extract_text("中白工业园位于白俄罗斯。", doc_id="doc", segmenter=segmenter)
+def test_write_is_atomic_and_keeps_the_previous_record(tmp_path, segmenter, resources, monkeypatch):
+    record = extract_text("中白工业园位于白俄罗斯。", doc_id="doc", segmenter=segmenter, resources=resources)
     path = write_record(record, tmp_path)
     before = path.read_bytes()
 

@@ -1,0 +1,244 @@
+"""Entities: find countries, parks and companies in a block, from gazetteers and from name shapes.
+
+Each finder is a generator over one block's text and yields `Mention`s with document
+offsets. `find_entities` runs them all over a segmented document; linking (canonical ids,
+document-level consistency) and overlap resolution come after, in `linking`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Iterator
+
+from pipeline.cleaning import CJK
+from pipeline.resources import Resources
+from pipeline.segment import Segmentation, SegmentedBlock, Segmenter
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A candidate entity mention; offsets are into the document text."""
+
+    start: int
+    end: int
+    type: str
+    text: str
+    lang: str
+    source: str  # gazetteer | pattern | model | review
+    confidence: float
+    canonical_id: str | None = None
+    country: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    noun: str | None = None
+
+    def shifted(self, offset: int) -> Mention:
+        return replace(self, start=self.start + offset, end=self.end + offset)
+
+
+# --- countries -------------------------------------------------------------------------
+
+def find_countries(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
+    """Country names in both languages, and the countries inside compounds (China-Belarus, 中白)."""
+    lexicon = resources.countries
+    for match in lexicon.en_pattern.finditer(text):
+        yield Mention(match.start(), match.end(), "country", match.group(), "en", "gazetteer", 0.95,
+                      lexicon.en_names[match.group()])
+    for match in lexicon.compound_en_pattern.finditer(text):
+        for form in re.split(r"[-–]", match.group()):
+            iso = lexicon.resolve_en(form)
+            if iso and form not in lexicon.en_names:  # plain names were found above
+                start = match.start() + match.group().index(form)
+                yield Mention(start, start + len(form), "country", form, "en", "pattern", 0.85, iso)
+    for match in lexicon.zh_pattern.finditer(text):
+        if _on_word_boundaries(block, match.start(), match.end()):
+            yield Mention(match.start(), match.end(), "country", match.group(), "zh", "gazetteer", 0.95,
+                          lexicon.zh_names[match.group()])
+    if block.lang == "zh":
+        yield from _chinese_compounds(block, text, resources)
+
+
+def _on_word_boundaries(block: SegmentedBlock, start: int, end: int) -> bool:
+    """In Chinese, a name must start and end where jieba's words do: 海地 is not a country in
+    沿海地区, nor 蒙古 in 内蒙古, nor 印度 in 印度洋, nor 美国 in 美国人."""
+    if block.lang != "zh":
+        return True
+    return start in block.token_starts and end in block.token_ends
+
+
+def _chinese_compounds(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
+    """中白 / 泰中 / 中蒙俄: one-character forms at word boundaries, one of them 中 (China)."""
+    lexicon = resources.countries
+    for match in lexicon.compound_zh_pattern.finditer(text):
+        if not _on_word_boundaries(block, match.start(), match.end()) or "中" not in match.group():
+            continue
+        if lexicon.zh_pattern.match(text, match.start()):  # a full name such as 中非共和国 starts here
+            continue
+        position = match.start()
+        for unit in _split_abbreviations(match.group(), lexicon.abbrev_zh):
+            candidates = lexicon.abbrev_zh[unit]
+            iso = _choose(candidates, text, lexicon)
+            yield Mention(position, position + len(unit), "country", unit, "zh", "pattern", 0.8, iso)
+            position += len(unit)
+
+
+def _split_abbreviations(run: str, abbrev: dict) -> list[str]:
+    units, i = [], 0
+    while i < len(run):
+        unit = next(u for u in sorted(abbrev, key=len, reverse=True) if run.startswith(u, i))
+        units.append(unit)
+        i += len(unit)
+    return units
+
+
+def _choose(candidates: tuple[str, ...], text: str, lexicon) -> str:
+    """巴 is Pakistan unless the text names Brazil and not Pakistan."""
+    if len(candidates) == 1:
+        return candidates[0]
+    named = [iso for iso in candidates if lexicon.by_iso[iso].name_zh and lexicon.by_iso[iso].name_zh in text]
+    return named[0] if len(named) == 1 else candidates[0]
+
+
+# --- parks and companies from gazetteers ---------------------------------------------------
+
+def find_gazetteer_names(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
+    """Known parks and companies by any of their names; a Chinese park name may take a final 区."""
+    for kind, gazetteer in (("park", resources.parks), ("company", resources.companies)):
+        for pattern, lang in ((gazetteer.en_pattern, "en"), (gazetteer.zh_pattern, "zh")):
+            for match in pattern.finditer(text):
+                end = match.end()
+                if kind == "park" and lang == "zh" and text.startswith("区", end) and not match.group().endswith("区"):
+                    end += 1
+                if lang == "zh" and not _on_word_boundaries(block, match.start(), end):
+                    continue
+                canonical_id = gazetteer.alias_to_id[match.group()]
+                yield Mention(match.start(), end, kind, text[match.start():end], lang, "gazetteer", 0.95,
+                              canonical_id, gazetteer.entries[canonical_id].country)
+
+
+# --- names by their shape ----------------------------------------------------------------
+
+def _trim_en_name(words: list[str], generic: set[str]) -> list[str]:
+    """Drop what precedes a name: possessives ('Thailand's'), articles, generic words."""
+    possessive = [i for i, w in enumerate(words) if w.endswith(("'s", "’s"))]
+    if possessive:
+        words = words[possessive[-1] + 1:]
+    while words and (words[0].lower() in generic or words[0] in {"of", "and", "for", "de"} or words[0].endswith(("'s", "’s"))):
+        words = words[1:]
+    return words
+
+
+def find_english_parks(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
+    """Title-case phrases headed by Park / Zone / SEZ / City ...: 'Pakistan Rashakai Special Economic Zone'."""
+    names = resources.names
+    generic = set(names["park_generic_en"])
+    for match in resources.park_en_pattern.finditer(text):
+        words = _trim_en_name(match.group(1).split(), generic)
+        if "and" in words[:2]:  # 'Minsk and Sany Heavy Industry Park': two things, the park is the second
+            words = words[words.index("and") + 1:]
+        if not words or all(w.lower() in generic or w.lower() in _CONNECTORS for w in words):
+            continue  # 'Overseas Industrial Park', 'Special Economic Zone'
+        start = text.rfind(words[0], match.start(), match.start(2))
+        name = text[start:match.end()]
+        yield Mention(start, match.end(), "park", text[start:match.end()], "en", "pattern", 0.75,
+                      country=_country_in(name, resources))
+
+
+_CONNECTORS = {"of", "and", "for", "the", "de"}
+
+
+def find_english_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
+    """Title-case phrases ending in a legal form: 'Tianjin TEDA Investment Holding Co., Ltd.'."""
+    names = resources.names
+    blocked = names["not_company_words_en"]
+    for match in resources.company_en_pattern.finditer(text):
+        words = _trim_en_name(match.group(1).split(), {"the", "a", "an", "this", "that", "its", "their", "our"})
+        if not words or all(w in _CONNECTORS for w in words):
+            continue
+        start = text.rfind(words[0], match.start(), match.start(2))
+        name = text[start:match.end()]
+        if any(word in name for word in blocked) and match.group(2) != "Press" or \
+                len(words) == 1 and words[0].lower() in {"china", "chinese"}:
+            continue
+        end = match.end()
+        tail = re.match(r",?\s*(?:Ltd\.?|Limited|Inc\.)", text[end:])
+        if tail:
+            end += tail.end()
+        yield Mention(start, end, "company", text[start:end], "en", "pattern", 0.7)
+
+
+def find_chinese_names(block: SegmentedBlock, text: str, resources: Resources, segmenter: Segmenter) -> Iterator[Mention]:
+    """Chinese park and company names: proper nouns (jieba's ns/nr/nz/nt) before a head such as
+    工业园 / 经贸合作区 / 经济特区 or a legal form such as 有限公司 / 集团."""
+    if block.lang != "zh" and not re.search(f"[{CJK}]", text):
+        return
+    names = resources.names
+    for kind, head_pattern, generic, blocked in (
+        ("park", resources.park_zh_pattern, set(names["park_generic_zh"]), ()),
+        ("company", resources.company_zh_pattern, set(names["company_generic_zh"]), names["not_company_words_zh"]),
+    ):
+        for match in head_pattern.finditer(text):
+            window_start = max(0, match.start() - 24)
+            left = _proper_name_before(text[window_start:match.start()], generic, resources, segmenter)
+            if not left:
+                continue
+            start = match.start() - len(left)
+            name = text[start:match.end()]
+            if any(word in name for word in blocked):
+                continue
+            yield Mention(start, match.end(), kind, name, "zh", "pattern", 0.7,
+                          country=_country_in(name, resources) if kind == "park" else None)
+
+
+_NAME_TAGS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "j", "eng"}
+_DESCRIPTIVE_TAGS = {"n", "l", "b", "s", "f", "m", "a"}  # 新 / 材料 / 东方 / 农业 inside names
+_NAME_VERBS = {"合作", "投资", "发展", "贸易", "物流", "加工", "开发"}  # the only verbs names carry
+_JOINERS = {"·", "-", "－", "（", "）", "(", ")"}  # not the dash: 东宁境外园区——乌苏里斯克经贸合作区 is two names
+
+
+def _proper_name_before(window: str, generic: set[str], resources: Resources, segmenter: Segmenter) -> str:
+    """The name that ends where `window` ends: the run of proper nouns (jieba's ns/nr/nz/nt),
+    joiners and short descriptive words before the head, trimmed to start at a proper noun."""
+    countries = resources.countries.zh_pattern
+
+    def is_name(token) -> bool:
+        return (token.flag in _NAME_TAGS and token.word not in generic) or bool(countries.fullmatch(token.word))
+
+    run: list = []
+    for token in reversed(list(segmenter.pos_tagger.cut(window))):
+        word, tag = token.word, token.flag
+        if re.search(r"[\s，。、；：！？“”《》,.;:!?—]", word) or resources.park_zh_pattern.fullmatch(word):
+            break  # punctuation, or the head of another name
+        descriptive = (tag in _DESCRIPTIVE_TAGS or word in _NAME_VERBS) and len(word) <= 4 and not word.isdigit()
+        if is_name(token) or word in _JOINERS or descriptive:
+            run.append(token)
+        else:
+            break
+    while run and not is_name(run[-1]):
+        run.pop()  # the name starts with a proper noun
+    return "".join(t.word for t in reversed(run))
+
+
+def _country_in(name: str, resources: Resources) -> str | None:
+    """The host country a park's own name states: 'Pakistan Rashakai ...', '中国·印尼...' (China last)."""
+    lexicon = resources.countries
+    found = [lexicon.en_names[m.group()] for m in lexicon.en_pattern.finditer(name)]
+    found += [lexicon.zh_names[m.group()] for m in lexicon.zh_pattern.finditer(name)]
+    found += [lexicon.adjectives[m] for m in re.findall(r"[A-Z][a-z]+", name) if m in lexicon.adjectives and m not in ("Chinese", "Sino")]
+    hosts = [iso for iso in found if iso != "CN"]
+    return hosts[0] if hosts else None
+
+
+def find_entities(segmentation: Segmentation, text: str, resources: Resources, segmenter: Segmenter) -> list[Mention]:
+    """Every candidate mention of every block, in document offsets (overlaps not yet resolved)."""
+    mentions: list[Mention] = []
+    for block in segmentation.blocks:
+        block_text = text[block.start:block.end]
+        found = [*find_countries(block, block_text, resources),
+                 *find_gazetteer_names(block, block_text, resources),
+                 *find_english_parks(block, block_text, resources),
+                 *find_english_companies(block, block_text, resources),
+                 *find_chinese_names(block, block_text, resources, segmenter)]
+        mentions += [m.shifted(block.start) for m in found]
+    return mentions

@@ -1,0 +1,267 @@
+"""Figures: money, percentages, percentage points, counts, areas, durations, index scores.
+
+A number becomes a figure only when its meaning is on the page (a currency, %, a unit, a
+counted noun); bare numbers (years, references, page numbers, postcodes) never do. Values
+are normalised: scale words applied (billion, 亿, 万), Chinese numerals read (cn2an).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Iterator
+
+import cn2an
+
+from pipeline.cleaning import CJK
+from pipeline.entities import Mention
+from pipeline.resources import ARABIC, FigureVocabulary, Resources
+from pipeline.segment import SegmentedBlock
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_YEAR_LIKE = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
+
+
+def parse_number(text: str) -> float | None:
+    """'1,082' -> 1082; '3.5' -> 3.5; '一百八十五点五' -> 185.5; '两' -> 2."""
+    text = text.strip()
+    if re.fullmatch(ARABIC, text):
+        return float(text.replace(",", ""))
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def find_figures(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
+    """Figures in one block's text; offsets relative to the block."""
+    vocabulary = resources.figure_vocabulary
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in vocabulary.patterns:
+        for match in pattern.finditer(text):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue  # an earlier, more specific reading owns these characters
+            figures = [_signed(f, text) for f in _read(kind, match, text, block, vocabulary)]
+            if figures:
+                taken.append((match.start(), match.end()))
+                yield from figures
+    for figure in find_table_figures(text, vocabulary):
+        if not any(s < figure.end and figure.start < e for s, e in taken):
+            yield replace(figure, lang=block.lang)
+
+
+def _signed(figure: Mention, text: str) -> Mention:
+    """'-2.1%' in a table or after a space is a fall, not a range dash."""
+    if figure.unit in ("count", "year", "month", "day") or figure.start == 0 or text[figure.start - 1] not in "-−":
+        return figure
+    if figure.start >= 2 and not re.match(r"[\s|(:：，,]", text[figure.start - 2]):
+        return figure
+    return replace(figure, start=figure.start - 1, text=text[figure.start - 1:figure.end], value=-figure.value)
+
+
+# A table row as the cleaner writes it: cells separated by ' | '.
+_CELL_NUMBER = re.compile(r"^\s*(?P<sign>[-−])?(?P<num>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*$")
+
+
+_COUNT_HEADER = re.compile(r"(?P<noun>论文|文献|专利|企业|项目|园区|国家|人|机构)?(?:数量|个数|数|量)(?:/(?:篇|个|家|项|人))?$"
+                           r"|发文量|number of (?P<noun_en>\w+)", re.I)
+
+
+def _column_unit(header: str, vocabulary: FigureVocabulary) -> tuple[str, float, str | None] | None:
+    """The unit a column header states: '占比/%' -> percent; '贸易额/10⁸USD', '亿美元', 'US$ billion' -> money;
+    '发文量', '企业数量' -> a count."""
+    d = vocabulary.data
+    compact = header.replace(" ", "")
+    if re.search(r"[/（(]%|%[)）]?$|\(%\)|percent", compact, re.I):
+        return "percent", 1.0, None
+    count = _COUNT_HEADER.search(compact)
+    if count:
+        noun = count.group("noun_en") or d["count_nouns_zh"].get(count.group("noun") or "", "publication")
+        return "count", 1.0, vocabulary.singular.singular_noun(noun) or noun
+    for word, currency in sorted(d["currency_after"].items(), key=lambda item: -len(item[0])):
+        if word in compact or word in header:
+            multiplier = 1.0
+            power = re.search(r"10(?:\^|)([⁰¹²³⁴⁵⁶⁷⁸⁹\d]+)", compact)
+            scale = re.search(vocabulary.scale_zh, compact)
+            scale_en = vocabulary.scale_en.search(header)
+            if power:
+                multiplier = 10 ** int(power.group(1).translate(_SUPERSCRIPT_DIGITS))
+            elif scale:
+                multiplier = d["scale_zh"][scale.group()]
+            elif scale_en:
+                multiplier = d["scale_en"][scale_en.group().lower()]
+            return currency, multiplier, None
+    return None
+
+
+def find_table_figures(text: str, vocabulary: FigureVocabulary) -> Iterator[Mention]:
+    """Numbers in table cells whose column header gives the unit (tables flattened to 'a | b' rows)."""
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    rows = [(i, line.split(" | ")) for i, line in enumerate(lines) if " | " in line]
+    if len(rows) < 2:
+        return
+    header_index, header = rows[0]
+    units = {col: _column_unit(cell, vocabulary) for col, cell in enumerate(header)}
+    for line_index, cells in rows[1:]:
+        position = offsets[line_index]
+        for col, cell in enumerate(cells):
+            unit = units.get(col)
+            match = _CELL_NUMBER.match(cell)
+            if unit and match:
+                value = float(re.sub("[, ]", "", match.group("num"))) * unit[1]
+                start = position + match.start("sign" if match.group("sign") else "num")
+                end = position + match.end("num")
+                yield Mention(start, end, "figure", text[start:end], "zh", "pattern", 0.7,
+                              value=_clean_float(-value if match.group("sign") else value), unit=unit[0],
+                              noun=unit[2])
+            position += len(cell) + 3
+
+
+def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabulary: FigureVocabulary) -> Iterator[Mention]:
+    d = vocabulary.data
+    groups = match.groupdict()
+    if _excluded(match, text, d):
+        return
+    numbers = [groups["num"]] + ([groups["num2"]] if groups.get("num2") else [])
+    multiplier, unit, noun, end = 1.0, None, None, match.end()
+    if groups.get("scale"):
+        multiplier = d["scale_en"][groups["scale"].lower()]
+    if groups.get("scale_zh"):
+        multiplier = d["scale_zh"][groups["scale_zh"]]
+    if groups.get("power"):
+        multiplier *= 10 ** int(groups["power"].lstrip("^").translate(_SUPERSCRIPT_DIGITS))
+    if kind == "money":
+        currencies = d["currency_before"] if match.re.pattern.startswith("(?P<cur>") else d["currency_after"]
+        unit = currencies[groups["cur"]]
+    elif kind == "pp":
+        unit = "pp"
+    elif kind == "percent":
+        unit = "percent"
+        if re.match(r"\s*(?:的)?(?:显著性?)?水平|\s*(?:level|significance)", text[match.end():match.end() + 8]):
+            return  # a significance level, not a finding
+    elif kind == "area":
+        unit = d["area_units"][groups["unit"]]
+    elif kind == "duration":
+        unit_word = groups["unit"].lower()
+        unit = d["duration_en"].get(unit_word) or d["duration_zh"].get(unit_word)
+        if _YEAR_LIKE.match(groups["num"]) or (unit_word == "年" and not groups.get("more2")
+                                                and not _duration_context(match, text)):
+            return
+        if unit == "decade":
+            unit, multiplier = "year", 10.0
+    elif kind == "count":
+        unit = "count"
+        counted = _count_noun(match, text, block, vocabulary)
+        if counted is None:
+            return
+        noun, end = counted
+        if groups.get("scale_word"):
+            multiplier = d["scale_en"][groups["scale_word"].strip().lower()]
+    elif kind == "score":
+        unit = "score"
+    spans = [(match.start(), end)]
+    if groups.get("num2"):  # a range: two figures, '80' and '160个项目'
+        spans = [(match.start(), match.end("num")), (match.start("num2"), end)]
+    for number, (start, stop) in zip(numbers, spans):
+        value = _number_value(number, d)
+        if value is None or (kind == "count" and value <= 1 and not re.fullmatch(r"\d+", number)):
+            continue
+        if kind == "count" and "." in number and multiplier == 1.0:
+            continue  # '2.1 Current status': a section number; '1.2万家' has its scale
+        if kind == "count" and _YEAR_LIKE.match(number):
+            continue
+        yield Mention(start, stop, "figure", text[start:stop], block.lang, "pattern", 0.8,
+                      value=_clean_float(value * multiplier), unit=unit, noun=noun)
+
+
+def _number_value(number: str, d: dict) -> float | None:
+    word = d["number_words_en"].get(number.lower())
+    if number.lower() in d["number_words_en"]:
+        return float(word) if word is not None else None
+    return parse_number(number)
+
+
+def _clean_float(value: float) -> float:
+    """17.0 * 1e8 is 1700000000.0000002 in binary; records want 1700000000."""
+    return float(f"{value:.12g}")
+
+
+def _excluded(match: re.Match, text: str, d: dict) -> bool:
+    """Numbers that are labels, ranks or parts of names, whatever follows them."""
+    before = text[max(0, match.start() - 12):match.start()]
+    if re.search(r"(?:^|[\s(])(?:" + "|".join(re.escape(w) for w in d["not_figure_before_en"]) + r")\s?$", before):
+        return True
+    if before.endswith(tuple(d["not_figure_before_zh"])):
+        return True
+    if re.search(r"[A-Za-z_.]$", before) and re.match(r"\d", match.group()):
+        return True  # 'G20', 'COVID-19', 'v2.5': a number glued to a word is part of it
+    return False
+
+
+_DURATION_BEFORE = ("近", "多", "过去", "长达", "连续", "历经", "了", "经过", "最近", "未来", "这", "约", "为期", "期限", "每")
+_DURATION_AFTER = ("来", "间", "内", "以来", "多", "左右", "的时间", "之久", "后", "以上", "中", "期", "里")
+
+
+def _duration_context(match: re.Match, text: str) -> bool:
+    """'近40年来' is a duration; '40年' alone may be a year ('17年') or an anniversary."""
+    before, after = text[:match.start()], text[match.end():]
+    return before.endswith(_DURATION_BEFORE) or after.startswith(_DURATION_AFTER) or match.group().endswith("周年")
+
+
+_FUNCTION_WORDS = {"of", "in", "to", "for", "from", "with", "by", "at", "on", "as", "than", "that", "which", "is",
+                   "are", "was", "were", "be", "has", "have", "had", "will", "would", "the", "a", "an", "or", "per",
+                   "while", "when", "where", "who", "this", "these", "those", "its", "their", "his", "her", "over",
+                   "about", "more", "less", "between", "among", "into", "under", "after", "before", "since", "during"}
+
+
+def _count_noun(match: re.Match, text: str, block: SegmentedBlock,
+                vocabulary: FigureVocabulary) -> tuple[str, int] | None:
+    """The counted thing as an English lemma and where its word ends, or None when the
+    number counts nothing."""
+    d = vocabulary.data
+    groups = match.groupdict()
+    if groups.get("measure"):
+        following = text[match.end():match.end() + 8]
+        measure = groups["measure"]
+        if match.group().startswith(("一", "1")) and len(groups["num"]) == 1 and not groups.get("more2"):
+            return None  # 一个 is 'a', not a count
+        if measure in ("国", "人"):
+            return d["count_nouns_zh"][measure], match.end()
+        if re.match(r"[\d%]", following) or measure == "大" and not re.match(f"[{CJK}]", following):
+            return None
+        known = next((n for n in sorted(d["count_nouns_zh"], key=len, reverse=True) if following.startswith(n)), None)
+        if known:
+            return d["count_nouns_zh"][known], match.end() + len(known)
+        token = next((t.text for t in block.doc if t.idx >= match.end() and not t.is_space), "")
+        return (token, match.end() + len(token)) if re.fullmatch(f"[{CJK}]+", token) else None
+    counted = _english_count_noun(match.group("words"), vocabulary)
+    if counted is None:
+        return None
+    noun, word_end = counted
+    return noun, match.end() + 1 + word_end
+
+
+_IRREGULAR_PLURALS = {"people": "person", "staff": "staff", "personnel": "personnel", "children": "child"}
+
+
+def _english_count_noun(words: str, vocabulary: FigureVocabulary) -> tuple[str, int] | None:
+    """'industrial parks in ...' -> 'park': the first plural noun within four words, before any
+    function word ('56 of them', '20 in total' count nothing)."""
+    found = list(re.finditer(r"[A-Za-z][\w'’-]*", words))[:4]
+    for i, word_match in enumerate(found):
+        word = word_match.group()
+        lower = word.lower()
+        if lower in _FUNCTION_WORDS or lower in vocabulary.data["not_count_nouns_en"]:
+            return None
+        if lower in _IRREGULAR_PLURALS:
+            return _IRREGULAR_PLURALS[lower], word_match.end()
+        following = found[i + 1].group() if i + 1 < len(found) else ""
+        head = not following or not following[0].islower() or following in _FUNCTION_WORDS | {"and", "or"}
+        if word[0].islower() and lower.endswith("s") and head:  # the noun phrase ends here
+            singular = vocabulary.singular.singular_noun(lower)
+            if singular:
+                return singular, word_match.end()
+    return None

@@ -1,0 +1,137 @@
+"""Parks, countries and companies in both languages, on real corpus sentences, with exact outcomes."""
+
+import hashlib
+
+import pytest
+
+from pipeline import extract_text
+
+
+def entities(text, segmenter, resources, kind=None):
+    record = extract_text(text, doc_id="t", segmenter=segmenter, resources=resources)
+    return [(e.text, e.canonical.id if e.canonical else None, e.country)
+            for e in record.entities if kind is None or e.type == kind]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # seed 001: compound names name both countries
+    ("The multi-scale coupling construction mechanism of China's overseas intergovernmental cooperation parks: "
+     "A case study of China-Belarus Industrial Park",
+     [("China", "CN", "CN"), ("China", "CN", "CN"), ("Belarus", "BY", "BY")]),
+    ("关键词: 境外园区, 政府间合作, 多尺度耦合, 中白工业园, “一带一路”倡议", [("中", "CN", "CN"), ("白", "BY", "BY")]),
+    ("Burma, the UK and the UAE signed; 缅甸、阿联酋和印尼也签署了。",
+     [("Burma", "MM", "MM"), ("the UK", "GB", "GB"), ("the UAE", "AE", "AE"),
+      ("缅甸", "MM", "MM"), ("阿联酋", "AE", "AE"), ("印尼", "ID", "ID")]),
+    ("the Sino-Thai zone and Thai-Chinese Rayong",
+     [("Sino", "CN", "CN"), ("Thai", "TH", "TH"), ("Thai", "TH", "TH"), ("Chinese", "CN", "CN")]),
+    ("中蒙俄经济走廊", [("中", "CN", "CN"), ("蒙", "MN", "MN"), ("俄", "RU", "RU")]),
+])
+def test_countries(text, expected, segmenter, resources):
+    assert entities(text, segmenter, resources, "country") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Chinese enterprises and Egyptian leaders",           # demonyms alone
+    "Southeast Asia, Central Asia and the EU",            # regions
+    "沿海地区、内蒙古和印度洋",                              # country names inside other words
+    "其中泰国占比最高" [:2] + "，集中美元资产",                 # 中 inside 其中 / 集中
+    "US$ 6.5 billion",                                     # a currency, not the US
+    "Hong Kong, Macau and Taiwan",                         # regions here
+])
+def test_not_countries(text, segmenter, resources):
+    assert entities(text, segmenter, resources, "country") == []
+
+
+def test_chinese_compound_after_a_word_boundary(segmenter, resources):
+    assert entities("其中泰国占比最高", segmenter, resources, "country") == [("泰国", "TH", "TH")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("the China-Belarus Industrial Park (Great Stone) near Minsk",
+     [("China-Belarus Industrial Park", "park:china-belarus-industrial-park", "BY"),
+      ("Great Stone", "park:china-belarus-industrial-park", "BY")]),
+    ("中白工业园区位于明斯克州", [("中白工业园区", "park:china-belarus-industrial-park", "BY")]),
+    ("Jiangsu' s Sihanoukville Special Economic Zone in Cambodia serves as a model project",
+     [("Sihanoukville Special Economic Zone", "park:sihanoukville-special-economic-zone", "KH")]),
+    ("西哈努克港经济特区（西港特区）是中柬合作的样板",
+     [("西哈努克港经济特区", "park:sihanoukville-special-economic-zone", "KH"),
+      ("西港特区", "park:sihanoukville-special-economic-zone", "KH")]),
+    # seed 003's map: parks no gazetteer lists are found by their shape, with the country in the name
+    ("Pakistan Rashakai Special Economic Zone", [("Pakistan Rashakai Special Economic Zone",
+                                                  "park:rashakai-special-economic-zone", "PK")]),
+    ("Lodz China-Europe International Logistics Industry Cooperation Park",
+     [("Lodz China-Europe International Logistics Industry Cooperation Park",
+       "park:new:lodz-china-europe-international-logistics-industry-cooperation-park", None)]),
+    ("Wenzhou Jinsheng Trading Co., Ltd. established Uzbekistan's \"Pengsheng\" Industrial Park, which now hosts",
+     [("\"Pengsheng\" Industrial Park", "park:pengsheng-industrial-park", "UZ")]),
+    # a Chinese name no gazetteer lists: its id hashes the name (园区 and 园 are one name)
+    ("以济南新材料产业园区为例", [("济南新材料产业园区", "park:new:" + hashlib.sha256("济南新材料产业园".encode()).hexdigest()[:12], None)]),
+])
+def test_parks(text, expected, segmenter, resources):
+    assert entities(text, segmenter, resources, "park") == expected
+
+
+@pytest.mark.parametrize("text", [
+    "China's overseas industrial parks and special economic zones",
+    "境外经贸合作区和海外园区的建设",
+    "the Industrial Park Development Company-Led Model",
+])
+def test_not_parks(text, segmenter, resources):
+    assert entities(text, segmenter, resources, "park") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("In 2008, Tianjin TEDA Investment Holding Co., Ltd. (75% stake) partnered with Tianjin Development Zone "
+     "Suez International Cooperation Co., Ltd. (5% stake)",
+     [("Tianjin TEDA Investment Holding Co., Ltd.", "company:tianjin-teda-investment-holding"),
+      ("Tianjin Development Zone Suez International Cooperation Co., Ltd.",
+       "company:new:tianjin-development-zone-suez-international-cooperation-co-ltd")]),
+    ("华坚集团和红豆集团投资建设", [("华坚集团", "company:huajian-group"), ("红豆集团", "company:hongdou-group")]),
+    ("江苏太湖柬埔寨国际经济合作区投资有限公司负责开发",
+     [("江苏太湖柬埔寨国际经济合作区投资有限公司", "company:jiangsu-taihu-international")]),
+    ("China Merchants Group, Sinomach and EY", [("China Merchants Group", "company:china-merchants-group"),
+                                               ("Sinomach", "company:sinomach"), ("EY", "company:ey")]),
+])
+def test_companies(text, expected, segmenter, resources):
+    assert [(t, c) for t, c, _ in entities(text, segmenter, resources, "company")] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "the Ministry of Commerce, the World Bank, Peking University and the Asian Development Bank",
+    "商务部、中国科学院地理科学与资源研究所和国家发展改革委",
+    "a research group and the working group",
+])
+def test_not_companies(text, segmenter, resources):
+    assert entities(text, segmenter, resources, "company") == []
+
+
+def test_english_and_chinese_versions_link_to_the_same_parks(segmenter, resources):
+    english = ("Zhejiang has established Thailand's Rayong Industrial Park, Russia's Ussuriysk Economic Cooperation "
+               "Zone and Vietnam's Longjiang Industrial Park; the China-Belarus Industrial Park is in Minsk.")
+    chinese = "浙江建设了泰中罗勇工业园、乌苏里斯克经贸合作区和越南龙江工业园；中白工业园位于明斯克。"
+    ids = [{c for _, c, _ in entities(text, segmenter, resources, "park")} for text in (english, chinese)]
+    assert ids[0] == ids[1] == {"park:rayong-industrial-zone", "park:ussuriysk-economic-and-trade-cooperation-zone",
+                                "park:longjiang-industrial-park", "park:china-belarus-industrial-park"}
+
+
+def test_a_discovered_name_is_linked_throughout_the_document(segmenter, resources):
+    text = ("Malaysia-China Kuantan Industrial Park (MCKIP) opened in 2013. The Gwadar Energy and Chemical Park "
+            "is planned.\n\nLater, MCKIP attracted investors; Gwadar Energy and Chemical Park was delayed.")
+    found = entities(text, segmenter, resources, "park")
+    assert found == [
+        ("Malaysia-China Kuantan Industrial Park", "park:malaysia-china-kuantan-industrial-park", "MY"),
+        ("MCKIP", "park:malaysia-china-kuantan-industrial-park", "MY"),
+        ("Gwadar Energy and Chemical Park", "park:new:gwadar-energy-and-chemical-park", None),
+        ("MCKIP", "park:malaysia-china-kuantan-industrial-park", "MY"),
+        ("Gwadar Energy and Chemical Park", "park:new:gwadar-energy-and-chemical-park", None),
+    ]
+
+
+def test_entity_record_fields(segmenter, resources):
+    record = extract_text("中白工业园位于白俄罗斯。", doc_id="note", segmenter=segmenter, resources=resources)
+    park = next(e for e in record.entities if e.type == "park")
+    assert (park.text, park.start, park.end, park.sentence, park.lang, park.source) == ("中白工业园", 0, 5, 0, "zh", "gazetteer")
+    assert park.canonical.name == "China-Belarus Industrial Park" and park.canonical.name_zh == "中白工业园"
+    assert "Great Stone" in park.canonical.aliases
+    for entity in record.entities:
+        assert record.text[entity.start:entity.end] == entity.text
