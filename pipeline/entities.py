@@ -139,6 +139,8 @@ def find_english_parks(block: SegmentedBlock, text: str, resources: Resources) -
             words = words[words.index("and") + 1:]
         if not words or all(w.lower() in generic or w.lower() in _CONNECTORS for w in words):
             continue  # 'Overseas Industrial Park', 'Special Economic Zone'
+        if match.group(2) in names["park_bare_heads_en"] and len(words) < 2:
+            continue  # 'Arid Zone' (a journal's name), 'Central Park': one word is too little
         start = text.rfind(words[0], match.start(), match.start(2))
         name = text[start:match.end()]
         yield Mention(start, match.end(), "park", text[start:match.end()], "en", "pattern", 0.75,
@@ -185,15 +187,17 @@ def find_chinese_names(block: SegmentedBlock, text: str, resources: Resources, s
                 continue
             start = match.start() - len(left)
             name = text[start:match.end()]
-            if any(word in name for word in blocked):
-                continue
-            yield Mention(start, match.end(), kind, name, "zh", "pattern", 0.7,
-                          country=_country_in(name, resources) if kind == "park" else None)
+            if any(word in name for word in blocked) and not match.group().endswith("出版社"):
+                continue  # 浙江大学出版社 is a publisher, 浙江大学 a university
+            if kind == "park" and any(group in name for group in names["park_not_groupings"]):
+                continue  # 中国-东盟自贸区 is a trade agreement
+            country = _country_in(name, resources) if kind == "park" else None
+            start += len(_leading_country(left, resources, segmenter))
+            yield Mention(start, match.end(), kind, text[start:match.end()], "zh", "pattern", 0.7, country=country)
 
 
 _NAME_TAGS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "j", "eng"}
-_DESCRIPTIVE_TAGS = {"n", "l", "b", "s", "f", "m", "a"}  # 新 / 材料 / 东方 / 农业 inside names
-_NAME_VERBS = {"合作", "投资", "发展", "贸易", "物流", "加工", "开发"}  # the only verbs names carry
+_DESCRIPTIVE_TAGS = {"n", "l", "s", "f", "m", "a"}  # 新 / 材料 / 东方 / 农业 inside names
 _JOINERS = {"·", "-", "－", "（", "）", "(", ")"}  # not the dash: 东宁境外园区——乌苏里斯克经贸合作区 is two names
 
 
@@ -208,9 +212,12 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
     run: list = []
     for token in reversed(list(segmenter.pos_tagger.cut(window))):
         word, tag = token.word, token.flag
-        if re.search(r"[\s，。、；：！？“”《》,.;:!?—]", word) or resources.park_zh_pattern.fullmatch(word):
+        if re.search(r"[\s，。、；：！？“”《》,.;:!?—]", word) or resources.park_zh_pattern.fullmatch(word) \
+                or resources.company_zh_pattern.fullmatch(word):
             break  # punctuation, or the head of another name
-        descriptive = (tag in _DESCRIPTIVE_TAGS or word in _NAME_VERBS) and len(word) <= 4 and not word.isdigit()
+        # verbal nouns count (生化, 合作) unless generic (建设): 埃塞俄比亚建设东方工业园 is a sentence
+        descriptive = (tag in _DESCRIPTIVE_TAGS or tag == "vn" and word not in generic) and len(word) <= 4 \
+            and not word.isdigit()
         if is_name(token) or word in _JOINERS or descriptive:
             run.append(token)
         else:
@@ -218,6 +225,17 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
     while run and not is_name(run[-1]):
         run.pop()  # the name starts with a proper noun
     return "".join(t.word for t in reversed(run))
+
+
+def _leading_country(left: str, resources: Resources, segmenter: Segmenter) -> str:
+    """'匈牙利' of 匈牙利索尔诺克工业园: the host country says where the park is, the rest is its
+    name. Kept when nothing but generic words would remain (埃塞俄比亚东方工业园, 中国·印尼经贸合作区)."""
+    found = resources.countries.zh_pattern.match(left)
+    if not found:
+        return ""
+    rest = [t for t in segmenter.pos_tagger.cut(left[found.end():]) if t.word not in _JOINERS]
+    rest_has_name = any(t.flag in _NAME_TAGS and not resources.countries.zh_pattern.fullmatch(t.word) for t in rest)
+    return found.group() if rest_has_name else ""
 
 
 def _country_in(name: str, resources: Resources) -> str | None:

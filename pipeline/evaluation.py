@@ -55,10 +55,16 @@ def _surface_key(name: str) -> str:
 
 
 def _names_match(gold_keys: set[str], system_keys: set[str]) -> bool:
-    """Same name up to case and punctuation; a long name cut short (a PDF line break) still matches."""
+    """Same name up to case and punctuation; a name that contains the other (a PDF line break cut
+    it short, or a host country precedes it: 匈牙利索尔诺克工业园) still matches when the shorter is
+    long enough to be a name of its own (8 letters, or 5 Chinese characters)."""
     if gold_keys & system_keys:
         return True
-    return any(len(g) >= 8 and len(s) >= 8 and (g in s or s in g) for g in gold_keys for s in system_keys)
+
+    def long_enough(key: str) -> bool:
+        return len(key) >= (8 if key.isascii() else 5)
+
+    return any(long_enough(g) and long_enough(s) and (g in s or s in g) for g in gold_keys for s in system_keys)
 
 
 def _match_names(gold: list[dict], system: dict[str, set[str]]) -> tuple[Counts, list, list]:

@@ -133,6 +133,8 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
         multiplier = d["scale_zh"][groups["scale_zh"]]
     if groups.get("power"):
         multiplier *= 10 ** int(groups["power"].lstrip("^").translate(_SUPERSCRIPT_DIGITS))
+    if kind == "money" and groups["num"] == "一" and not groups.get("scale_zh"):
+        return  # 一元 / 一美元: 'per yuan' or 'univariate', not an amount
     if kind == "money":
         currencies = d["currency_before"] if match.re.pattern.startswith("(?P<cur>") else d["currency_after"]
         unit = currencies[groups["cur"]]
@@ -150,6 +152,8 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
         if _YEAR_LIKE.match(groups["num"]) or (unit_word == "年" and not groups.get("more2")
                                                 and not _duration_context(match, text)):
             return
+        if unit_word == "年" and re.match(r"\d{1,2}月|\d", text[match.end():match.end() + 3]):
+            return  # '16年12月': a date
         if unit == "decade":
             unit, multiplier = "year", 10.0
     elif kind == "count":
@@ -196,19 +200,23 @@ def _excluded(match: re.Match, text: str, d: dict) -> bool:
         return True
     if before.endswith(tuple(d["not_figure_before_zh"])):
         return True
+    if before.endswith(("数", "几", "上")) and match.group()[0] in "十百千万亿":
+        return True  # 数十亿, 几百, 上万: vague amounts
     if re.search(r"[A-Za-z_.]$", before) and re.match(r"\d", match.group()):
         return True  # 'G20', 'COVID-19', 'v2.5': a number glued to a word is part of it
     return False
 
 
-_DURATION_BEFORE = ("近", "多", "过去", "长达", "连续", "历经", "了", "经过", "最近", "未来", "这", "约", "为期", "期限", "每")
+_DURATION_BEFORE = ("近", "多", "过去", "长达", "连续", "历经", "了", "经过", "最近", "未来", "这", "约", "为期", "期限", "每", "为", "用", "需")
 _DURATION_AFTER = ("来", "间", "内", "以来", "多", "左右", "的时间", "之久", "后", "以上", "中", "期", "里")
 
 
 def _duration_context(match: re.Match, text: str) -> bool:
-    """'近40年来' is a duration; '40年' alone may be a year ('17年') or an anniversary."""
+    """'近40年来', '工期为3年' are durations; '17年' alone may be a year written short."""
     before, after = text[:match.start()], text[match.end():]
-    return before.endswith(_DURATION_BEFORE) or after.startswith(_DURATION_AFTER) or match.group().endswith("周年")
+    number = parse_number(match.group("num")) or 0
+    return before.endswith(_DURATION_BEFORE) or after.startswith(_DURATION_AFTER) or match.group().endswith("周年") \
+        or (number <= 10 and not after.startswith(("级", "代")))
 
 
 _FUNCTION_WORDS = {"of", "in", "to", "for", "from", "with", "by", "at", "on", "as", "than", "that", "which", "is",
@@ -228,15 +236,18 @@ def _count_noun(match: re.Match, text: str, block: SegmentedBlock,
         measure = groups["measure"]
         if match.group().startswith(("一", "1")) and len(groups["num"]) == 1 and not groups.get("more2"):
             return None  # 一个 is 'a', not a count
-        if measure in ("国", "人"):
-            return d["count_nouns_zh"][measure], match.end()
-        if re.match(r"[\d%]", following) or measure == "大" and not re.match(f"[{CJK}]", following):
+        if measure == "大" and not re.match(f"[{CJK}]", following):
             return None
         known = next((n for n in sorted(d["count_nouns_zh"], key=len, reverse=True) if following.startswith(n)), None)
         if known:
             return d["count_nouns_zh"][known], match.end() + len(known)
+        default = d["measure_default_nouns_zh"].get(measure)
+        if default:  # 36.1万名 (people), 85篇 (papers), 1702列 (trains)
+            return default, match.end()
         token = next((t.text for t in block.doc if t.idx >= match.end() and not t.is_space), "")
-        return (token, match.end() + len(token)) if re.fullmatch(f"[{CJK}]+", token) else None
+        if token in _NOT_NOUNS_ZH or not re.fullmatch(f"[{CJK}]+", token):
+            return None  # 两项都…: 都 is no noun
+        return token, match.end() + len(token)
     counted = _english_count_noun(match.group("words"), vocabulary)
     if counted is None:
         return None
@@ -244,16 +255,22 @@ def _count_noun(match: re.Match, text: str, block: SegmentedBlock,
     return noun, match.end() + 1 + word_end
 
 
+_NOT_NOUNS_ZH = set("都也是在的了和与为有被将中上下不又就而或及等")
+
 _IRREGULAR_PLURALS = {"people": "person", "staff": "staff", "personnel": "personnel", "children": "child"}
 
 
 def _english_count_noun(words: str, vocabulary: FigureVocabulary) -> tuple[str, int] | None:
     """'industrial parks in ...' -> 'park': the first plural noun within four words, before any
     function word ('56 of them', '20 in total' count nothing)."""
-    found = list(re.finditer(r"[A-Za-z][\w'’-]*", words))[:4]
+    found = list(re.finditer(r"[A-Za-z][\w&'’-]*", words))[:7]
     for i, word_match in enumerate(found):
         word = word_match.group()
         lower = word.lower()
+        inside_name = lower in ("of", "and") and 0 < i < len(found) - 1 and found[i - 1].group()[0].isupper() \
+            and found[i + 1].group()[0].isupper()  # 'four Ministry of Commerce-verified zones'
+        if inside_name:
+            continue
         if lower in _FUNCTION_WORDS or lower in vocabulary.data["not_count_nouns_en"]:
             return None
         if lower in _IRREGULAR_PLURALS:

@@ -174,8 +174,8 @@ class FigureVocabulary:
             ("area", re.compile(rf"{cn_num}(?P<more2>多|余)?{scale}\s?(?P<unit>{area}){not_after_word}")),
             ("duration", re.compile(rf"(?P<num>{ARABIC}|{words})[\s-](?P<unit>years?|months?|days?|decades?)\b(?!\s+old)", re.I)),
             ("duration", re.compile(rf"(?P<num>{ARABIC}|{CHINESE_NUMERAL})(?P<more2>多|余)?(?P<unit>个月|周年|年|天)(?!代|级|度|底|初|末|份)")),
-            ("count", re.compile(rf"(?<![\w.,])(?P<num>{ARABIC}|{words})(?P<scale_word>\s(?:thousand|million|billion))?(?=\s(?P<words>(?:[A-Za-z][\w'’-]*\s?){{1,4}}))", re.I)),
-            ("count", re.compile(rf"{cn_num}(?P<more2>多|余)?(?P<scale_zh>万|亿)?(?P<measure>{measure})")),
+            ("count", re.compile(rf"(?<![\w.,])(?P<num>{ARABIC}|{words})(?P<scale_word>\s(?:thousand|million|billion))?(?=\s(?P<words>(?:[A-Za-z][\w&'’-]*\s?){{1,7}}))", re.I)),
+            ("count", re.compile(rf"{cn_num}\s?(?P<more2>多|余)?(?P<scale_zh>万|亿)?(?:多|余)?(?P<measure>{measure})")),
             ("score", re.compile(rf"(?:score|index|得分|指数)\s?(?:of|was|is|为|达到|达)?\s?(?P<num>{ARABIC})(?!\s?%)")),
         ]
 

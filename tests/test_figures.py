@@ -54,7 +54,7 @@ def test_figures(text, expected, segmenter, resources):
     "See Table 3 and Figure 2 on page 12, section 2.1.",            # labels
     "2.1 Current status and characteristics",                     # a section number
     "Beijing 100101, China; grant 41530751; DOI 10.11821/dlxb202006007",  # postcode, grant, DOI
-    "2013年9月，第一个五年计划，十二届全国人大，前10名",                # dates, ordinals, ranks
+    "2013年9月，第一个项目，第3个园区，十二届全国人大，前10名",                # dates, ordinals, ranks
     "在1%的水平上显著；一个国家",                                     # significance level, 'a'
     "从数十亿美元",                                                 # vague amount
 ])
