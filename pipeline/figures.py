@@ -175,8 +175,8 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
             continue
         if kind == "count" and "." in number and multiplier == 1.0:
             continue  # '2.1 Current status': a section number; '1.2万家' has its scale
-        if kind == "count" and _YEAR_LIKE.match(number):
-            continue
+        if kind == "count" and _YEAR_LIKE.match(number) and not groups.get("measure"):
+            continue  # '2013 reports' is ambiguous; '2000例' is a count
         yield Mention(start, stop, "figure", text[start:stop], block.lang, "pattern", 0.8,
                       value=_clean_float(value * multiplier), unit=unit, noun=noun)
 
@@ -234,13 +234,17 @@ def _count_noun(match: re.Match, text: str, block: SegmentedBlock,
     if groups.get("measure"):
         following = text[match.end():match.end() + 8]
         measure = groups["measure"]
-        if match.group().startswith(("一", "1")) and len(groups["num"]) == 1 and not groups.get("more2"):
+        if groups["num"] == "一" and not groups.get("more2"):
             return None  # 一个 is 'a', not a count
         if measure == "大" and not re.match(f"[{CJK}]", following):
             return None
         known = next((n for n in sorted(d["count_nouns_zh"], key=len, reverse=True) if following.startswith(n)), None)
         if known:
             return d["count_nouns_zh"][known], match.end() + len(known)
+        clause = re.split(r"[，。；：、,;:]", text[:match.start()])[-1]
+        named_before = [n for n in sorted(d["count_nouns_zh"], key=len, reverse=True) if n in clause[-8:]]
+        if named_before and not re.match(f"[{CJK}]", following):  # 高收入国家16个: the noun came first
+            return d["count_nouns_zh"][named_before[0]], match.end()
         default = d["measure_default_nouns_zh"].get(measure)
         if default:  # 36.1万名 (people), 85篇 (papers), 1702列 (trains)
             return default, match.end()
@@ -282,3 +286,59 @@ def _english_count_noun(words: str, vocabulary: FigureVocabulary) -> tuple[str, 
             if singular:
                 return singular, word_match.end()
     return None
+
+
+# --- tables flattened out of PDFs: a header of unit-bearing column labels, then rows ----------
+
+_COLUMN_MONEY = re.compile(r"\((?P<cur>US\$|USD|RMB|CNY|EUR|€)\s?(?P<scale>billion|million|bn|mn|thousand)?\)")
+_COLUMN_COUNT = re.compile(r"\b[Nn]umber of (?P<noun>[a-z]+)")
+_COLUMN_SCORE = re.compile(r"\bindex\b|\bscore\b", re.I)
+_ROW = re.compile(r"^(?:\d{1,2}\s+(?=[A-Z]))?(?:[A-Z][A-Za-z&'’ .-]*?\s+)?(?P<cells>\(?-?\d[\d,]*(?:\.\d+)?\)?%?"
+                  r"(?:\s+\(?-?\d[\d,]*(?:\.\d+)?\)?%?)*)\s*$")
+_ROW_CELL = re.compile(r"\(?(?P<num>-?\d[\d,]*(?:\.\d+)?)\)?(?P<percent>%)?")
+
+
+def _column_spec(line: str, vocabulary: FigureVocabulary) -> tuple[str, float, str | None] | None:
+    d = vocabulary.data
+    money = _COLUMN_MONEY.search(line)
+    if money:
+        return d["currency_before"][money.group("cur")], d["scale_en"].get((money.group("scale") or "").lower(), 1.0), None
+    count = _COLUMN_COUNT.search(line)
+    if count:
+        return "count", 1.0, vocabulary.singular.singular_noun(count.group("noun")) or count.group("noun")
+    if _COLUMN_SCORE.search(line):
+        return "score", 1.0, None
+    return None
+
+
+def find_flattened_table_figures(text: str, vocabulary: FigureVocabulary) -> Iterator[Mention]:
+    """Rows such as '1 Vietnam 64.5 12.7% 9.6%' under a header with '(US$ billion)', or
+    'Indonesia 9 69.6' under 'Number of parks' and '... index': the i-th bare number of a row
+    takes the i-th unit-bearing column of the header. A 'Source:' line or prose ends the table."""
+    columns: list[tuple[str, float, str | None]] = []
+    in_rows = False
+    position = 0
+    for line in text.split("\n"):
+        start, position = position, position + len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith(("Source", "Note", "Figure", "Table", "Fig.")) or len(stripped) > 90:
+            columns, in_rows = [], False  # the table ends, or a caption announces the next one
+            continue
+        row = _ROW.match(stripped)
+        if row and columns and re.search(r"\d\.\d|\s", row.group("cells") + stripped[:row.start("cells")]):
+            in_rows = True
+            offset = start + line.index(stripped) + row.start("cells")
+            bare = [c for c in _ROW_CELL.finditer(row.group("cells")) if not c.group("percent")]
+            for spec, cell in zip(columns, bare):
+                value = float(cell.group("num").replace(",", "")) * spec[1]
+                yield Mention(offset + cell.start("num"), offset + cell.end("num"), "figure", cell.group("num"),
+                              "en", "pattern", 0.6, value=_clean_float(value), unit=spec[0], noun=spec[2])
+            continue
+        spec = _column_spec(stripped, vocabulary)
+        if spec:
+            if in_rows:
+                columns, in_rows = [], False
+            if not columns or columns[-1] != spec:
+                columns.append(spec)

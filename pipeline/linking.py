@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from pipeline.entities import Mention, find_entities
-from pipeline.figures import find_figures
+from pipeline.figures import find_figures, find_flattened_table_figures
 from pipeline.resources import Canonical, Resources, name_key
 from pipeline.segment import Segmentation, Segmenter
 from pipeline.types import CanonicalEntity, Entity, TextSpan
@@ -182,5 +182,8 @@ def tag_entities(doc_id: str, text: str, segmentation: Segmentation, resources: 
     mentions = find_entities(segmentation, text, resources, segmenter)
     for block in segmentation.blocks:
         mentions += [m.shifted(block.start) for m in find_figures(block, text[block.start:block.end], resources)]
+    found = {(m.start, m.end) for m in mentions if m.type == "figure"}
+    mentions += [m for m in find_flattened_table_figures(text, resources.figure_vocabulary)
+                 if not any(s < m.end and m.start < e for s, e in found)]
     linked = link_mentions(resolve_overlaps(mentions), text, resources)
     return to_entities(doc_id, linked, segmentation.sentence_spans, resources, discovered_forms(linked))

@@ -129,7 +129,8 @@ def name_key(name: str) -> str:
 
 ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 CHINESE_NUMERAL = r"[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
-RANGE = r"\s?(?:-|–|—|~|～|∼|至|到|(?<=\d)一(?=\d))\s?"
+# '80~160', '10-20%', '2000一3000美元'; not '45.9 -2.1%', where the dash is a minus
+RANGE = r"(?:\s?(?:–|—|~|～|∼|至|到)\s?|-(?!\s)(?<!\s-)|\s-\s|(?<=\d)一(?=\d))"
 
 
 @dataclass(frozen=True)

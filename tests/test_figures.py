@@ -44,6 +44,11 @@ def figures(text, segmenter, resources):
       ("百分之三十", 30, "percent", None)]),
     ("规划80~160个项目", [("80", 80, "count", "project"), ("160个项目", 160, "count", "project")]),
     ("阿尔巴尼亚的增速为 -5.59%", [("-5.59%", -5.59, "percent", None)]),
+    ("2 Malaysia 45.9 -2.1% 14.1%", [("-2.1%", -2.1, "percent", None), ("14.1%", 14.1, "percent", None)]),
+    ("其中高收入国家16个，中等偏上收入国家23个", [("16个", 16, "count", "country"), ("23个", 23, "count", "country")]),
+    ("其中约有 2000 例死亡，运行线路达到39条", [("2000例", 2000, "count", "case"), ("39条", 39, "count", "route")]),
+    ("China signed 200 B&R cooperation documents with 138 countries",
+     [("200 B&R cooperation documents", 200, "count", "document"), ("138 countries", 138, "count", "country")]),
 ])
 def test_figures(text, expected, segmenter, resources):
     assert figures(text, segmenter, resources) == expected
@@ -77,3 +82,17 @@ def test_table_column_units():
 ])
 def test_parse_number(text, value):
     assert parse_number(text) == value
+
+
+def test_tables_flattened_out_of_a_pdf(resources):
+    from pipeline.figures import find_flattened_table_figures
+
+    # seed 003, figure 2 and figure 8, as the PDF text extraction left them
+    text = ("Ranking Country\nProject value\n\n(US$ billion)\n\n1 Indonesia 95.9\n\n2 Russia 83.5\n\n"
+            "Source: BMI, EY analysis\n\nFigure 8: The number of parks\n\nNumber of parks\n\nEase of doing business index\n\n"
+            "(Average)\n\nAsia\n34 (62.4)\n\nIndonesia 9 69.6\n\n3 80.9")
+    found = [(m.text, m.value, m.unit, m.noun) for m in find_flattened_table_figures(text, resources.figure_vocabulary)]
+    assert found == [("95.9", 95_900_000_000, "USD", None), ("83.5", 83_500_000_000, "USD", None),
+                     ("34", 34, "count", "park"), ("62.4", 62.4, "score", None),
+                     ("9", 9, "count", "park"), ("69.6", 69.6, "score", None),
+                     ("3", 3, "count", "park"), ("80.9", 80.9, "score", None)]
