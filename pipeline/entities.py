@@ -119,12 +119,15 @@ def find_gazetteer_names(block: SegmentedBlock, text: str, resources: Resources)
 
 # --- names by their shape ----------------------------------------------------------------
 
+_CONNECTORS = {"of", "and", "for", "the", "de"}
+
+
 def _trim_en_name(words: list[str], generic: set[str]) -> list[str]:
     """Drop what precedes a name: possessives ('Thailand's'), articles, generic words."""
     possessive = [i for i, w in enumerate(words) if w.endswith(("'s", "’s"))]
     if possessive:
         words = words[possessive[-1] + 1:]
-    while words and (words[0].lower() in generic or words[0] in {"of", "and", "for", "de"} or words[0].endswith(("'s", "’s"))):
+    while words and (words[0].lower() in generic or words[0] in _CONNECTORS or words[0].endswith(("'s", "’s"))):
         words = words[1:]
     return words
 
@@ -143,11 +146,8 @@ def find_english_parks(block: SegmentedBlock, text: str, resources: Resources) -
             continue  # 'Arid Zone' (a journal's name), 'Central Park': one word is too little
         start = text.rfind(words[0], match.start(), match.start(2))
         name = text[start:match.end()]
-        yield Mention(start, match.end(), "park", text[start:match.end()], "en", "pattern", 0.75,
-                      country=_country_in(name, resources))
+        yield Mention(start, match.end(), "park", name, "en", "pattern", 0.75, country=_country_in(name, resources))
 
-
-_CONNECTORS = {"of", "and", "for", "the", "de"}
 
 
 def find_english_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:

@@ -36,7 +36,7 @@ def pipeline_info(resources: Resources) -> PipelineInfo:
         "sentence_end": {lang: sorted(marks) for lang, marks in SENTENCE_END.items()},
     }
     digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
-    return PipelineInfo(version=__version__, config_hash=digest[:16])
+    return PipelineInfo(version=__version__, config_hash=digest[:16], data_versions=resources.versions)
 
 
 # --- metadata ----------------------------------------------------------------------

@@ -43,6 +43,8 @@ class Metadata(_Strict):
 class PipelineInfo(_Strict):
     version: str
     config_hash: str
+    data_versions: dict[str, str] = Field(default_factory=dict,
+                                          description="Version of each domain data file (gazetteers, aliases, units).")
 
 
 class TextSpan(_Strict):
