@@ -254,7 +254,7 @@ def join_if_continued(prev: str, line: str, vocabulary: set[str], wrapped: bool,
         return None
     if (first in "，。、；：！？）%" and (_is_cjk(last) or last.isdigit())) or (last.isdigit() and re.match(r"[.,]\d", line)):
         return prev + line  # '增长了3' / '.47倍': a number or a clause cut by the line end
-    if re.search(r"[A-Za-z]-$", prev) and first.islower():
+    if re.search(r"[A-Za-z]-$", prev) and re.match(r"[a-z]", line):
         return _dehyphenate(prev, line, vocabulary)
     cjk_last, cjk_first = _is_cjk(last), _is_cjk(first)
     if cjk_last and cjk_first:

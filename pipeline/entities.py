@@ -142,8 +142,11 @@ def find_english_parks(block: SegmentedBlock, text: str, resources: Resources) -
             words = words[words.index("and") + 1:]
         if not words or all(w.lower() in generic or w.lower() in _CONNECTORS for w in words):
             continue  # 'Overseas Industrial Park', 'Special Economic Zone'
-        if match.group(2) in names["park_bare_heads_en"] and len(words) < 2:
-            continue  # 'Arid Zone' (a journal's name), 'Central Park': one word is too little
+        if match.group(2) in names["park_bare_heads_en"] and (
+                len(words) < 2 or "National" in words or not set(words) & set(names["park_descriptors_en"])):
+            continue  # 'Arid Zone' (a journal), 'Seong Chan Park' (a person), 'Yellowstone National Park'
+        if any(re.fullmatch(r"[A-Z]\.", w) for w in words):
+            continue  # initials: 'S. C. Park' is an author
         start = text.rfind(words[0], match.start(), match.start(2))
         name = text[start:match.end()]
         yield Mention(start, match.end(), "park", name, "en", "pattern", 0.75, country=_country_in(name, resources))
@@ -222,9 +225,14 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
             run.append(token)
         else:
             break
+    closing = next((i for i, t in enumerate(run) if t.word in "）)"), None)
+    if closing is not None and not any(t.word in "（(" for t in run[closing:]):
+        run = run[:closing]  # 'AQI）日报': the bracket closes something before the name
     while run and not is_name(run[-1]):
         run.pop()  # the name starts with a proper noun
-    return "".join(t.word for t in reversed(run))
+    name = "".join(t.word for t in reversed(run))
+    unmatched = re.match(r"^[^（(]*[）)]", name)
+    return "" if unmatched else name  # 指数(AQI）日报 trimmed to AQI）日报 is no name
 
 
 def _leading_country(left: str, resources: Resources, segmenter: Segmenter) -> str:

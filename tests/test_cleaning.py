@@ -141,6 +141,8 @@ def test_line_breaks_inside_chinese_words_and_numbers():
     # the document writes 'high-quality' elsewhere: a real compound
     ("to build a high-quality platform. We need to build a high-\nquality platform", "to build a high-quality platform. We need to build a high-quality platform"),
     ("► More digital in operation\n► More diverse in operation", "► More digital in operation\n► More diverse in operation"),
+    # a hyphen before a non-ASCII lower-case letter (seen in the bench corpus): joined, never a crash
+    ("the coefficient of the Pearson-\nα test", "the coefficient of the Pearson- α test"),
 ])
 def test_join_broken_lines_english(lines, expected):
     assert cleaning.join_broken_lines(lines, cleaning.document_vocabulary(lines)) == expected
