@@ -58,6 +58,12 @@ def test_markdown_to_text_drops_markup_keeps_prose():
     )
 
 
+def test_markdown_table_wrappers_are_dropped():
+    # MinerU wraps its tables in a whole HTML page
+    md = "表5\n\n<html><body><table><tr><td>年份</td><td>占比/%</td></tr><tr><td>1992</td><td>3.5</td></tr></table></body></html>\n\n注"
+    assert cleaning.clean_pages([cleaning.markdown_to_text(md)]) == "表5\n\n年份 | 占比/%\n1992 | 3.5\n\n注"
+
+
 def test_html_table_rows_become_lines():
     table = ("<table><tr><td>地区</td><td>占比/%</td></tr>"
              "<tr><td>东盟</td><td>71.93</td></tr><tr><td></td><td></td></tr></table>")
