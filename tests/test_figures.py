@@ -44,6 +44,11 @@ def figures(text, segmenter, resources):
       ("百分之三十", 30, "percent", None)]),
     ("规划80~160个项目", [("80", 80, "count", "project"), ("160个项目", 160, "count", "project")]),
     ("阿尔巴尼亚的增速为 -5.59%", [("-5.59%", -5.59, "percent", None)]),
+    # Chinese numerals, with and without scale words
+    ("投资一百八十五点五亿元，吸引两千家企业入驻，占地三十平方公里",
+     [("一百八十五点五亿元", 18_550_000_000, "CNY", None), ("两千家企业", 2000, "count", "enterprise"),
+      ("三十平方公里", 30, "km2", None)]),
+    ("约3.5万亿元", [("3.5万亿元", 3_500_000_000_000, "CNY", None)]),
     ("2 Malaysia 45.9 -2.1% 14.1%", [("-2.1%", -2.1, "percent", None), ("14.1%", 14.1, "percent", None)]),
     ("其中高收入国家16个，中等偏上收入国家23个", [("16个", 16, "count", "country"), ("23个", 23, "count", "country")]),
     ("其中约有 2000 例死亡，运行线路达到39条", [("2000例", 2000, "count", "case"), ("39条", 39, "count", "route")]),
