@@ -256,6 +256,31 @@ def _country_in(name: str, resources: Resources) -> str | None:
     return hosts[0] if hosts else None
 
 
+_ENUMERATION = re.compile(
+    rf"(?P<items>(?:[{CJK}A-Za-z0-9]{{2,10}}[、，,和及与])+[{CJK}A-Za-z0-9]{{2,10}})等"
+    rf"(?P<kind>[{CJK}]{{0,6}}?)(?:公司|企业|厂商|集团|药企|巨头|银行)")
+_ITEM_SEPARATORS = re.compile(r"[、，,和及与]")
+
+
+def find_listed_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
+    """Companies named in a list closed by 等公司 / 等企业 / 等厂商: '微软、谷歌、脸谱等互联网公司'."""
+    if block.lang != "zh":
+        return
+    generic = set(resources.names["company_generic_zh"])
+    for match in _ENUMERATION.finditer(text):
+        if "国家" in match.group("kind") or "的" in match.group("kind"):
+            continue  # 中国、加拿大、印度等多个国家的企业: countries, not companies
+        position = match.start("items")
+        for item in _ITEM_SEPARATORS.split(match.group("items")):
+            start = text.index(item, position)
+            position = start + len(item)
+            if item in generic or resources.countries.zh_pattern.fullmatch(item) or len(item) < 2:
+                continue
+            if not _on_word_boundaries(block, start, start + len(item)):
+                continue
+            yield Mention(start, start + len(item), "company", item, "zh", "pattern", 0.6)
+
+
 def find_entities(segmentation: Segmentation, text: str, resources: Resources, segmenter: Segmenter) -> list[Mention]:
     """Every candidate mention of every block, in document offsets (overlaps not yet resolved)."""
     mentions: list[Mention] = []
@@ -265,6 +290,7 @@ def find_entities(segmentation: Segmentation, text: str, resources: Resources, s
                  *find_gazetteer_names(block, block_text, resources),
                  *find_english_parks(block, block_text, resources),
                  *find_english_companies(block, block_text, resources),
-                 *find_chinese_names(block, block_text, resources, segmenter)]
+                 *find_chinese_names(block, block_text, resources, segmenter),
+                 *find_listed_companies(block, block_text, resources)]
         mentions += [m.shifted(block.start) for m in found]
     return mentions

@@ -89,6 +89,9 @@ def test_not_parks(text, segmenter, resources):
     ("华坚集团和红豆集团投资建设", [("华坚集团", "company:huajian-group"), ("红豆集团", "company:hongdou-group")]),
     ("江苏太湖柬埔寨国际经济合作区投资有限公司负责开发",
      [("江苏太湖柬埔寨国际经济合作区投资有限公司", "company:jiangsu-taihu-international")]),
+    # ChinaXiv 201704.00227: companies listed before 等互联网公司, known or not
+    ("以及微软、谷歌、脸谱等互联网公司", [("微软", "company:microsoft"), ("谷歌", "company:google"),
+                              ("脸谱", "company:new:" + hashlib.sha256("脸谱".encode()).hexdigest()[:12])]),
     ("China Merchants Group, Sinomach and EY", [("China Merchants Group", "company:china-merchants-group"),
                                                ("Sinomach", "company:sinomach"), ("EY", "company:ey")]),
 ])
@@ -100,6 +103,7 @@ def test_companies(text, expected, segmenter, resources):
     "the Ministry of Commerce, the World Bank, Peking University and the Asian Development Bank",
     "商务部、中国科学院地理科学与资源研究所和国家发展改革委",
     "a research group and the working group",
+    "联合中国、加拿大、印度等多个国家的企业",  # countries listed before 企业
 ])
 def test_not_companies(text, segmenter, resources):
     assert entities(text, segmenter, resources, "company") == []
