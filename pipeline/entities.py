@@ -208,31 +208,44 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
     """The name that ends where `window` ends: the run of proper nouns (jieba's ns/nr/nz/nt),
     joiners and short descriptive words before the head, trimmed to start at a proper noun."""
     countries = resources.countries.zh_pattern
+    tokens = list(segmenter.pos_tagger.cut(window))
 
-    def is_name(token) -> bool:
-        return (token.flag in _NAME_TAGS and token.word not in generic) or bool(countries.fullmatch(token.word))
+    def tagged_name(i: int) -> bool:
+        return tokens[i].flag in _NAME_TAGS and tokens[i].word not in generic
 
-    run: list = []
-    for token in reversed(list(segmenter.pos_tagger.cut(window))):
-        word, tag = token.word, token.flag
+    def is_name(i: int) -> bool:
+        token = tokens[i]
+        if countries.fullmatch(token.word):
+            return True
+        if token.flag in ("nr", "nrfg") and len(token.word) < 3:
+            # jieba calls common words personal names (文明); a transliteration comes in pieces (索尔|诺克)
+            return any(0 <= j < len(tokens) and tagged_name(j) and len(tokens[j].word) >= 2 for j in (i - 1, i + 1))
+        return tagged_name(i)
+
+    run: list[int] = []
+    for i in reversed(range(len(tokens))):
+        word, tag = tokens[i].word, tokens[i].flag
         if re.search(r"[\s，。、；：！？“”《》,.;:!?—]", word) or resources.park_zh_pattern.fullmatch(word) \
                 or resources.company_zh_pattern.fullmatch(word):
             break  # punctuation, or the head of another name
         # verbal nouns count (生化, 合作) unless generic (建设): 埃塞俄比亚建设东方工业园 is a sentence
         descriptive = (tag in _DESCRIPTIVE_TAGS or tag == "vn" and word not in generic) and len(word) <= 4 \
             and not word.isdigit()
-        if is_name(token) or word in _JOINERS or descriptive:
-            run.append(token)
+        if is_name(i) or word in _JOINERS or descriptive:
+            run.append(i)
         else:
             break
-    closing = next((i for i, t in enumerate(run) if t.word in "）)"), None)
-    if closing is not None and not any(t.word in "（(" for t in run[closing:]):
+    closing = next((k for k, i in enumerate(run) if tokens[i].word in "）)"), None)
+    if closing is not None and not any(tokens[i].word in "（(" for i in run[closing:]):
         run = run[:closing]  # 'AQI）日报': the bracket closes something before the name
     while run and not is_name(run[-1]):
         run.pop()  # the name starts with a proper noun
-    name = "".join(t.word for t in reversed(run))
-    unmatched = re.match(r"^[^（(]*[）)]", name)
-    return "" if unmatched else name  # 指数(AQI）日报 trimmed to AQI）日报 is no name
+    name = "".join(tokens[i].word for i in reversed(run))
+    named = {tokens[i].word for i in run if is_name(i)}
+    one_country = len(named) == 1 and countries.fullmatch(next(iter(named)))
+    if re.match(r"^[^（(]*[）)]", name) or one_country and all(is_name(i) or tokens[i].word in generic for i in run):
+        return ""  # 'AQI）日报'; 中国境外经贸合作区 (one country and generic words) is no name
+    return name
 
 
 def _leading_country(left: str, resources: Resources, segmenter: Segmenter) -> str:
@@ -252,6 +265,9 @@ def _country_in(name: str, resources: Resources) -> str | None:
     found = [lexicon.en_names[m.group()] for m in lexicon.en_pattern.finditer(name)]
     found += [lexicon.zh_names[m.group()] for m in lexicon.zh_pattern.finditer(name)]
     found += [lexicon.adjectives[m] for m in re.findall(r"[A-Z][a-z]+", name) if m in lexicon.adjectives and m not in ("Chinese", "Sino")]
+    compound = lexicon.compound_zh_pattern.match(name)  # 中哈国际合作示范区
+    if compound and "中" in compound.group():
+        found += [lexicon.abbrev_zh[unit][0] for unit in _split_abbreviations(compound.group(), lexicon.abbrev_zh)]
     hosts = [iso for iso in found if iso != "CN"]
     return hosts[0] if hosts else None
 

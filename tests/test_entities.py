@@ -65,6 +65,9 @@ def test_chinese_compound_after_a_word_boundary(segmenter, resources):
     ("Wenzhou Jinsheng Trading Co., Ltd. established Uzbekistan's \"Pengsheng\" Industrial Park, which now hosts",
      [("\"Pengsheng\" Industrial Park", "park:pengsheng-industrial-park", "UZ")]),
     # a Chinese name no gazetteer lists: its id hashes the name (园区 and 园 are one name)
+    # ChinaXiv 201712.00321 and 201810.00132: the host country before a name is not part of it
+    ("与匈牙利索尔诺克工业园合作", [("索尔诺克工业园", "park:new:" + hashlib.sha256("索尔诺克工业园".encode()).hexdigest()[:12], "HU")]),
+    ("中哈国际合作示范区", [("中哈国际合作示范区", "park:new:" + hashlib.sha256("中哈国际合作示范区".encode()).hexdigest()[:12], "KZ")]),
     ("以济南新材料产业园区为例", [("济南新材料产业园区", "park:new:" + hashlib.sha256("济南新材料产业园".encode()).hexdigest()[:12], None)]),
 ])
 def test_parks(text, expected, segmenter, resources):
@@ -74,6 +77,8 @@ def test_parks(text, expected, segmenter, resources):
 @pytest.mark.parametrize("text", [
     "China's overseas industrial parks and special economic zones",
     "境外经贸合作区和海外园区的建设",
+    "中国境外经贸合作区的发展",        # one country and generic words
+    "海洋经济示范区和生态文明试验区",    # jieba's place and person tags on common words
     "the Industrial Park Development Company-Led Model",
 ])
 def test_not_parks(text, segmenter, resources):
