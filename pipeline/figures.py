@@ -16,7 +16,7 @@ import cn2an
 from pipeline.cleaning import CJK
 from pipeline.entities import Mention
 from pipeline.resources import ARABIC, FigureVocabulary, Resources
-from pipeline.segment import SegmentedBlock
+from pipeline.segment import SegmentedBlock, Segmenter
 
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _YEAR_LIKE = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
@@ -33,7 +33,7 @@ def parse_number(text: str) -> float | None:
         return None
 
 
-def find_figures(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
+def find_figures(block: SegmentedBlock, text: str, resources: Resources, segmenter: Segmenter) -> Iterator[Mention]:
     """Figures in one block's text; offsets relative to the block."""
     vocabulary = resources.figure_vocabulary
     taken: list[tuple[int, int]] = []
@@ -41,7 +41,7 @@ def find_figures(block: SegmentedBlock, text: str, resources: Resources) -> Iter
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue  # an earlier, more specific reading owns these characters
-            figures = [_signed(f, text) for f in _read(kind, match, text, block, vocabulary)]
+            figures = [_signed(f, text) for f in _read(kind, match, text, block, vocabulary, segmenter)]
             if figures:
                 taken.append((match.start(), match.end()))
                 yield from figures
@@ -120,7 +120,8 @@ def find_table_figures(text: str, vocabulary: FigureVocabulary) -> Iterator[Ment
             position += len(cell) + 3
 
 
-def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabulary: FigureVocabulary) -> Iterator[Mention]:
+def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabulary: FigureVocabulary,
+          segmenter: Segmenter) -> Iterator[Mention]:
     d = vocabulary.data
     groups = match.groupdict()
     if _excluded(match, text, d):
@@ -158,7 +159,7 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
             unit, multiplier = "year", 10.0
     elif kind == "count":
         unit = "count"
-        counted = _count_noun(match, text, block, vocabulary)
+        counted = _count_noun(match, text, vocabulary, segmenter)
         if counted is None:
             return
         noun, end = counted
@@ -225,8 +226,8 @@ _FUNCTION_WORDS = {"of", "in", "to", "for", "from", "with", "by", "at", "on", "a
                    "about", "more", "less", "between", "among", "into", "under", "after", "before", "since", "during"}
 
 
-def _count_noun(match: re.Match, text: str, block: SegmentedBlock,
-                vocabulary: FigureVocabulary) -> tuple[str, int] | None:
+def _count_noun(match: re.Match, text: str, vocabulary: FigureVocabulary,
+                segmenter: Segmenter) -> tuple[str | None, int] | None:
     """The counted thing as an English lemma and where its word ends, or None when the
     number counts nothing."""
     d = vocabulary.data
@@ -248,18 +249,17 @@ def _count_noun(match: re.Match, text: str, block: SegmentedBlock,
         default = d["measure_default_nouns_zh"].get(measure)
         if default:  # 36.1万名 (people), 85篇 (papers), 1702列 (trains)
             return default, match.end()
-        token = next((t.text for t in block.doc if t.idx >= match.end() and not t.is_space), "")
-        if token in _NOT_NOUNS_ZH or not re.fullmatch(f"[{CJK}]+", token):
-            return None  # 两项都…: 都 is no noun
-        return token, match.end() + len(token)
+        following_words = list(segmenter.pos_tagger.cut(following))
+        token = following_words[0] if following_words else None
+        if token is None or not token.flag.startswith("n") or not re.fullmatch(f"[{CJK}]+", token.word):
+            return None, match.end()  # 八个推进, 两项都: a count whose noun is not on the page as a noun
+        return token.word, match.end() + len(token.word)
     counted = _english_count_noun(match.group("words"), vocabulary)
     if counted is None:
         return None
     noun, word_end = counted
     return noun, match.end() + 1 + word_end
 
-
-_NOT_NOUNS_ZH = set("都也是在的了和与为有被将中上下不又就而或及等")
 
 _IRREGULAR_PLURALS = {"people": "person", "staff": "staff", "personnel": "personnel", "children": "child"}
 

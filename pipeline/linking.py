@@ -181,7 +181,7 @@ def tag_entities(doc_id: str, text: str, segmentation: Segmentation, resources: 
     """The entity stage: candidates from every finder, one reading per span, linked."""
     mentions = find_entities(segmentation, text, resources, segmenter)
     for block in segmentation.blocks:
-        mentions += [m.shifted(block.start) for m in find_figures(block, text[block.start:block.end], resources)]
+        mentions += [m.shifted(block.start) for m in find_figures(block, text[block.start:block.end], resources, segmenter)]
     found = {(m.start, m.end) for m in mentions if m.type == "figure"}
     mentions += [m for m in find_flattened_table_figures(text, resources.figure_vocabulary)
                  if not any(s < m.end and m.start < e for s, e in found)]

@@ -49,6 +49,8 @@ def figures(text, segmenter, resources):
      [("一百八十五点五亿元", 18_550_000_000, "CNY", None), ("两千家企业", 2000, "count", "enterprise"),
       ("三十平方公里", 30, "km2", None)]),
     ("约3.5万亿元", [("3.5万亿元", 3_500_000_000_000, "CNY", None)]),
+    # the counted noun in English when known, none when what follows is no noun
+    ("划分为三大板块，提出八个推进", [("三大板块", 3, "count", "sector"), ("八个", 8, "count", None)]),
     ("2 Malaysia 45.9 -2.1% 14.1%", [("-2.1%", -2.1, "percent", None), ("14.1%", 14.1, "percent", None)]),
     ("其中高收入国家16个，中等偏上收入国家23个", [("16个", 16, "count", "country"), ("23个", 23, "count", "country")]),
     ("其中约有 2000 例死亡，运行线路达到39条", [("2000例", 2000, "count", "case"), ("39条", 39, "count", "route")]),
