@@ -107,15 +107,12 @@ def _print_summary(summary, out: Path) -> None:
 
 def _append_run_log(path: Path, started: datetime, corpus: Path, out: Path, only, summary) -> None:
     """Run metadata lives here, not in the records, so records stay byte-identical across runs."""
-    from pipeline.records import pipeline_info
-    from pipeline.resources import load_resources
-
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {
         "started": started.isoformat(timespec="seconds"),
         "seconds": summary.seconds,
         "corpus": str(corpus), "out": str(out), "only": only,
-        "pipeline": pipeline_info(load_resources()).model_dump(),
+        "pipeline": summary.pipeline.model_dump(),
         "documents": len(summary.outcomes),
         "failed": {o.doc_id: o.error for o in summary.failed},
         "pruned": summary.pruned,

@@ -11,14 +11,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
+from pipeline.corpus import CorpusDocument, discover_documents
 from pipeline.errors import ParksError
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import tag_entities
-from pipeline.records import build_record, failed_record, prune_records, write_record, write_schema
+from pipeline.records import build_record, failed_record, pipeline_info, prune_records, write_record, write_schema
 from pipeline.resources import Resources, load_resources
 from pipeline.segment import Segmentation, Segmenter, segment_text
-from pipeline.types import DocumentRecord, Entity
+from pipeline.types import DocumentRecord, Entity, PipelineInfo
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class DocumentOutcome:
 
 @dataclass
 class RunSummary:
+    pipeline: PipelineInfo
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -65,7 +66,7 @@ def entities(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmenta
 @task(name="write-record", cache_policy=NO_CACHE)
 def write(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentation, found: list[Entity],
           resources: Resources, out_dir: Path) -> DocumentRecord:
-    record = build_record(doc, file_sha256(doc.path), ingested, segmentation, found, resources)
+    record = build_record(doc, ingested, segmentation, found, resources)
     write_record(record, out_dir)
     return record
 
@@ -73,15 +74,15 @@ def write(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentatio
 def _extract_one(doc: CorpusDocument, segmenter: Segmenter, resources: Resources, out_dir: Path) -> DocumentRecord:
     # quote(): Prefect would otherwise walk every gazetteer entry, token and entity looking
     # for upstream results (50 s of a 77 s run on the bundled corpus).
-    shared = quote(segmenter), quote(resources)
+    quoted_segmenter, quoted_resources = quote(segmenter), quote(resources)
     try:
-        ingested = ingest(quote(doc), shared[1])
+        ingested = ingest(quote(doc), quoted_resources)
         if isinstance(ingested, DocumentRecord):
             write_record(ingested, out_dir)
             return ingested
-        segmentation = segment(quote(ingested), shared[0])
-        found = entities(quote(doc), quote(ingested), quote(segmentation), shared[1], shared[0])
-        return write(quote(doc), quote(ingested), quote(segmentation), quote(found), shared[1], out_dir)
+        segmentation = segment(quote(ingested), quoted_segmenter)
+        found = entities(quote(doc), quote(ingested), quote(segmentation), quoted_resources, quoted_segmenter)
+        return write(quote(doc), quote(ingested), quote(segmentation), quote(found), quoted_resources, out_dir)
     except Exception as err:  # a bug on one document must not cost the others their records
         record = failed_record(doc, f"internal error: {type(err).__name__}: {err}", resources)
         write_record(record, out_dir)
@@ -106,7 +107,7 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
     documents = select_documents(discover_documents(corpus_dir), only)
     segmenter, resources = Segmenter(), load_resources()
     write_schema(out_dir)
-    summary = RunSummary()
+    summary = RunSummary(pipeline=pipeline_info(resources))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), disable=not show_progress, transient=True)
     with progress:

@@ -124,7 +124,7 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
           segmenter: Segmenter) -> Iterator[Mention]:
     d = vocabulary.data
     groups = match.groupdict()
-    if _excluded(match, text, d):
+    if _excluded(match, text, vocabulary):
         return
     numbers = [groups["num"]] + ([groups["num2"]] if groups.get("num2") else [])
     multiplier, unit, noun, end = 1.0, None, None, match.end()
@@ -194,10 +194,11 @@ def _clean_float(value: float) -> float:
     return float(f"{value:.12g}")
 
 
-def _excluded(match: re.Match, text: str, d: dict) -> bool:
+def _excluded(match: re.Match, text: str, vocabulary: FigureVocabulary) -> bool:
     """Numbers that are labels, ranks or parts of names, whatever follows them."""
+    d = vocabulary.data
     before = text[max(0, match.start() - 12):match.start()]
-    if re.search(r"(?:^|[\s(])(?:" + "|".join(re.escape(w) for w in d["not_figure_before_en"]) + r")\s?$", before):
+    if vocabulary.not_figure_before_en.search(before):
         return True
     if before.endswith(tuple(d["not_figure_before_zh"])):
         return True
@@ -239,11 +240,11 @@ def _count_noun(match: re.Match, text: str, vocabulary: FigureVocabulary,
             return None  # 一个 is 'a', not a count
         if measure == "大" and not re.match(f"[{CJK}]", following):
             return None
-        known = next((n for n in sorted(d["count_nouns_zh"], key=len, reverse=True) if following.startswith(n)), None)
+        known = next((n for n in vocabulary.count_nouns_zh if following.startswith(n)), None)
         if known:
             return d["count_nouns_zh"][known], match.end() + len(known)
         clause = re.split(r"[，。；：、,;:]", text[:match.start()])[-1]
-        named_before = [n for n in sorted(d["count_nouns_zh"], key=len, reverse=True) if n in clause[-8:]]
+        named_before = [n for n in vocabulary.count_nouns_zh if n in clause[-8:]]
         if named_before and not re.match(f"[{CJK}]", following):  # 高收入国家16个: the noun came first
             return d["count_nouns_zh"][named_before[0]], match.end()
         default = d["measure_default_nouns_zh"].get(measure)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -35,6 +36,7 @@ class IngestedText:
 
     text: str
     format: str
+    sha256: str = ""  # of the bytes read, so the record cites exactly what was extracted
     title_hint: str | None = None
     authors_hint: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -57,6 +59,10 @@ def ingest_file(path: str | Path) -> IngestedText:
     data = path.read_bytes()
     if not data.strip():
         raise EmptyDocument("empty file")
+    return replace(_ingest_bytes(path, fmt, data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def _ingest_bytes(path: Path, fmt: str, data: bytes) -> IngestedText:
     if fmt == "pdf":
         return _ingest_pdf(path, data)
     text = decode_text_bytes(data)

@@ -85,14 +85,14 @@ def catalog_metadata(doc: CorpusDocument) -> Metadata:
 
 # --- building records ----------------------------------------------------------------
 
-def build_record(doc: CorpusDocument, sha256: str, ingested: IngestedText, segmentation: Segmentation,
+def build_record(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentation,
                  entities: list[Entity], resources: Resources) -> DocumentRecord:
     metadata = catalog_metadata(doc) if doc.entry else guess_metadata(ingested.text, ingested)
     return DocumentRecord(
         doc_id=doc.doc_id,
         status="ok",
         warnings=ingested.warnings,
-        source=Source(path=doc.relative_path, sha256=sha256, format=ingested.format),
+        source=Source(path=doc.relative_path, sha256=ingested.sha256, format=ingested.format),
         metadata=metadata,
         language=segmentation.document_language(),
         pipeline=pipeline_info(resources),
@@ -121,16 +121,16 @@ def extract_corpus_document(doc: CorpusDocument, segmenter: Segmenter, resources
     """One corpus document to its record; an expected failure becomes a failed record."""
     try:
         ingested = ingest_file(doc.path)
-        return record_from_text(doc, file_sha256(doc.path), ingested, segmenter, resources)
+        return record_from_text(doc, ingested, segmenter, resources)
     except ParksError as err:
         return failed_record(doc, str(err), resources)
 
 
-def record_from_text(doc: CorpusDocument, sha256: str, ingested: IngestedText, segmenter: Segmenter,
+def record_from_text(doc: CorpusDocument, ingested: IngestedText, segmenter: Segmenter,
                      resources: Resources) -> DocumentRecord:
     segmentation = segment_text(ingested.text, segmenter)
     entities = tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter)
-    return build_record(doc, sha256, ingested, segmentation, entities, resources)
+    return build_record(doc, ingested, segmentation, entities, resources)
 
 
 def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: Segmenter | None = None,
@@ -149,10 +149,10 @@ def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, se
                  resources: Resources | None = None) -> DocumentRecord:
     """Extract from text already in memory (Markdown or plain), e.g. pasted or fetched elsewhere."""
     raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
-    ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt")
+    ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
+                            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
     doc = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
-    record = record_from_text(doc, hashlib.sha256(text.encode("utf-8")).hexdigest(), ingested,
-                              segmenter or Segmenter(), resources or load_resources())
+    record = record_from_text(doc, ingested, segmenter or Segmenter(), resources or load_resources())
     return record.model_copy(update={"metadata": metadata}) if metadata else record
 
 

@@ -41,10 +41,14 @@ def read_jsonl(path: Path) -> tuple[dict, list[dict]]:
     return meta, [row for row in rows if "_meta" not in row]
 
 
-def alternation(names, flags: int = 0, word_boundaries: bool = False) -> re.Pattern:
-    """One regex for many names, longest first so 白俄罗斯 wins over 俄罗斯."""
+def alternatives(names) -> str:
+    """Regex alternatives for many names, longest first so 白俄罗斯 wins over 俄罗斯."""
     ordered = sorted({n for n in names if n}, key=lambda n: (-len(n), n))
-    body = "|".join(re.escape(n) for n in ordered) or r"(?!x)x"
+    return "|".join(re.escape(n) for n in ordered) or r"(?!x)x"
+
+
+def alternation(names, flags: int = 0, word_boundaries: bool = False) -> re.Pattern:
+    body = alternatives(names)
     if word_boundaries:
         body = rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9$])"  # 'US' but not 'US$'
 
@@ -73,13 +77,13 @@ class CountryLexicon:
     def compound_en_pattern(self) -> re.Pattern:
         """'Sino-Thai', 'Thai-Chinese', 'China-Egypt': two country forms joined by a hyphen."""
         forms = list(self.adjectives) + list(self.en_names)
-        part = "|".join(re.escape(f) for f in sorted(set(forms), key=lambda f: (-len(f), f)))
+        part = alternatives(forms)
         return re.compile(rf"(?<![A-Za-z])({part})(?:[-–]({part}))+(?![A-Za-z])")
 
     @cached_property
     def compound_zh_pattern(self) -> re.Pattern:
         """'中白', '泰中', '中蒙俄': runs of one-character country forms that include 中."""
-        units = "|".join(re.escape(a) for a in sorted(self.abbrev_zh, key=lambda a: (-len(a), a)))
+        units = alternatives(self.abbrev_zh)
         return re.compile(rf"(?:{units}){{2,4}}")
 
     def resolve_en(self, form: str) -> str | None:
@@ -149,21 +153,31 @@ class FigureVocabulary:
 
     @cached_property
     def scale_zh(self) -> str:
-        return "|".join(re.escape(s) for s in sorted(self.data["scale_zh"], key=len, reverse=True))
+        return alternatives(self.data["scale_zh"])
+
+    @cached_property
+    def not_figure_before_en(self) -> re.Pattern:
+        """Labels that make the next number no figure: 'Table 3', 'Vision 2030'."""
+        return re.compile(rf"(?:^|[\s(])(?:{alternatives(self.data['not_figure_before_en'])})\s?$")
+
+    @cached_property
+    def count_nouns_zh(self) -> list[str]:
+        """Chinese counted nouns, longest first (经贸合作区 before 合作区)."""
+        return sorted(self.data["count_nouns_zh"], key=len, reverse=True)
 
     @cached_property
     def patterns(self) -> list[tuple[str, re.Pattern]]:
         d = self.data
         num = rf"(?P<num>{ARABIC})(?:{RANGE}(?P<num2>{ARABIC}))?"
         cn_num = rf"(?P<num>{ARABIC}|{CHINESE_NUMERAL})(?:{RANGE}(?P<num2>{ARABIC}|{CHINESE_NUMERAL}))?"
-        scale_en = "|".join(re.escape(s) for s in sorted(d["scale_en"], key=len, reverse=True))
+        scale_en = alternatives(d["scale_en"])
         scale = rf"(?:\s?(?P<scale>{scale_en})\b|(?P<more>多|余)?(?P<scale_zh>{self.scale_zh}))?"
         power = r"(?:\s?[×x]\s?10(?P<power>[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\^\d+))?"
-        before = "|".join(re.escape(c) for c in sorted(d["currency_before"], key=len, reverse=True))
-        after = "|".join(re.escape(c) for c in sorted(d["currency_after"], key=len, reverse=True))
-        area = "|".join(re.escape(u) for u in sorted(d["area_units"], key=len, reverse=True))
+        before = alternatives(d["currency_before"])
+        after = alternatives(d["currency_after"])
+        area = alternatives(d["area_units"])
         points = "|".join(re.escape(p) for p in d["percent_points"])
-        words = "|".join(re.escape(w) for w in sorted(d["number_words_en"], key=len, reverse=True))
+        words = alternatives(d["number_words_en"])
         measure = "|".join(re.escape(m) for m in d["measure_words_zh"])
         not_after_word = r"(?![A-Za-z])"
         return [
@@ -188,7 +202,7 @@ _EN_NAME_WORD = (r"(?:(?!The\b)[A-Z][\w'’.&]*(?:-[A-Za-z][\w'’.]*)*|of|and|f
 
 def english_name_pattern(heads: list[str]) -> re.Pattern:
     """Up to eight title-case words (and of / and / for) before a head word: group 1 the words, 2 the head."""
-    head = "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True))
+    head = alternatives(heads)
     return re.compile(rf"(?<![\w-])((?:{_EN_NAME_WORD}(?:[ \t]+|[ \t]*\n)){{1,8}}?)({head})(?![\w-])")
 
 
