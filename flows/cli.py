@@ -59,16 +59,19 @@ def evaluate(
     gold: Annotated[Path, typer.Option(help="Folder of gold annotations (tests/gold/README.md).")] = Path("tests/gold"),
     out: Annotated[Path, typer.Option(help="Where the scores are written as JSON.")] = Path("extracted/evaluation.json"),
 ) -> None:
-    """Precision, recall and F1 of the entities against gold annotations, per type and language."""
-    from pipeline.evaluation import ENTITY_TYPES, evaluate as score
+    """Precision, recall and F1 of entities (per type and language) and of seeded themes
+    (per group and language) against gold annotations."""
+    from pipeline.evaluation import ENTITY_TYPES, evaluate as score, evaluate_themes
     from pipeline.records import write_atomically
+    from pipeline.themes import load_taxonomy
 
     for folder, option in ((records, "--records"), (gold, "--gold")):
         if not folder.is_dir():
             raise typer.BadParameter(f"{folder} is not a folder", param_hint=option)
     try:
         report = score(records, gold)
-    except FileNotFoundError as err:
+        themes = evaluate_themes(records, gold, {t.id: t.group for t in load_taxonomy().themes})
+    except (FileNotFoundError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--records")
     table = Table(title=f"entities against gold: {report['documents']} documents (distinct entities per document)")
     table.add_column("language")
@@ -81,7 +84,17 @@ def evaluate(
             table.add_row(language, kind, str(c["tp"] + c["fn"]), str(c["tp"] + c["fp"]), str(c["tp"]),
                           f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}")
     Console().print(table)
-    write_atomically(out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+    passages = themes["passages"]
+    table = Table(title=f"seeded themes against gold: {sum(passages.values())} passages "
+                        f"({', '.join(f'{n} {lang}' for lang, n in sorted(passages.items()))}); macro over themes")
+    for column in ("language", "group", "themes", "precision", "recall", "F1"):
+        table.add_column(column, justify="left" if column in ("language", "group") else "right")
+    rows = [("all", "all", themes["macro"]), *(("all", g, m) for g, m in themes["by_group"].items()),
+            *((lang, g, m) for lang, groups in themes["by_language"].items() for g, m in groups.items())]
+    for language, group, m in rows:
+        table.add_row(language, group, str(m["themes"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
+    Console().print(table)
+    write_atomically(out, json.dumps({**report, "themes": themes}, ensure_ascii=False, indent=1) + "\n")
     console.print(f"written: {out}")
 
 
@@ -100,6 +113,11 @@ def _print_summary(summary, out: Path) -> None:
         for outcome in summary.failed:
             failures.add_row(outcome.doc_id, outcome.error)
         console.print(failures)
+    if summary.themes:
+        carried = {t: n for t, n in summary.themes.items() if n}
+        discovered = [t for t in carried if t.startswith("discovered.")]
+        console.print(f"themes: {len(carried) - len(discovered)} seeded and {len(discovered)} discovered themes carried "
+                      f"by passages -> {out}/themes.json")
     if summary.pruned:
         console.print(f"removed records of documents no longer in the corpus: {', '.join(summary.pruned)}")
     console.print(f"time: {summary.seconds:.1f} s")

@@ -15,9 +15,11 @@ from pipeline.corpus import CorpusDocument, discover_documents
 from pipeline.errors import ParksError
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import tag_entities
-from pipeline.records import build_record, failed_record, pipeline_info, prune_records, write_record, write_schema
+from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, write_record,
+                              write_schema)
 from pipeline.resources import Resources, load_resources
 from pipeline.segment import Segmentation, Segmenter, segment_text
+from pipeline.themes import load_taxonomy
 from pipeline.types import DocumentRecord, Entity, PipelineInfo
 
 
@@ -36,6 +38,7 @@ class RunSummary:
     pipeline: PipelineInfo
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    themes: dict = field(default_factory=dict)  # theme id -> passages carrying it
     seconds: float = 0.0
 
     @property
@@ -69,6 +72,12 @@ def write(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentatio
     record = build_record(doc, ingested, segmentation, found, resources)
     write_record(record, out_dir)
     return record
+
+
+@task(name="themes", cache_policy=NO_CACHE)
+def themes(out_dir: Path, segmenter: Segmenter) -> dict:
+    """Corpus-level: every record in `out_dir` (also those this run did not touch) gets its themes."""
+    return apply_themes(out_dir, segmenter, load_taxonomy())
 
 
 def _extract_one(doc: CorpusDocument, segmenter: Segmenter, resources: Resources, out_dir: Path) -> DocumentRecord:
@@ -122,6 +131,8 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
             progress.advance(bar)
     if not only:
         summary.pruned = prune_records(out_dir, {d.doc_id for d in documents})
+    theme_map = themes(out_dir, quote(segmenter))
+    summary.themes = {t["id"]: sum(t["passages_by_language"].values()) for t in theme_map["themes"]}
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

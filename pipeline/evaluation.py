@@ -142,3 +142,88 @@ def evaluate(records_dir: Path, gold_dir: Path) -> dict:
                                    **{kind: {**s.counts[kind].as_dict(), "missed": s.misses[kind], "extra": s.extras[kind]}
                                       for kind in ENTITY_TYPES}} for s in scores},
     }
+
+
+# --- themes ------------------------------------------------------------------------
+
+THEMES_GOLD = "themes"  # gold passages sit in this folder of the gold folder
+
+
+@dataclass
+class ThemeScores:
+    by_theme: dict[str, Counts]
+    by_theme_language: dict[str, dict[str, Counts]]
+    passages: dict[str, int]
+    errors: list[dict]
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def predicted_themes(record: dict, span: tuple[int, int]) -> set[str]:
+    """Themes of the record's passages that cover most of the gold passage (or that it covers)."""
+    found = set()
+    for theme in record.get("themes", []):
+        for passage in theme["passages"]:
+            p = (passage["start"], passage["end"])
+            if _overlap(p, span) * 2 > min(p[1] - p[0], span[1] - span[0]):
+                found.add(theme["id"])
+    return found
+
+
+def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str]) -> ThemeScores:
+    """Passage-level precision and recall of every seeded theme (`seeded`: id -> group)."""
+    by_theme = {t: Counts() for t in seeded}
+    by_language: dict[str, dict[str, Counts]] = {}
+    passages: dict[str, int] = {}
+    errors = []
+    for gold_path in sorted((Path(gold_dir) / THEMES_GOLD).glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        record_path = Path(records_dir) / f"{gold['doc_id']}.json"
+        if not record_path.exists():
+            raise FileNotFoundError(f"{gold_path}: no record {record_path} (run `parks extract` first)")
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        for item in gold["passages"]:
+            start = record["text"].find(item["quote"])
+            if start < 0:
+                raise ValueError(f"{gold_path}: quote not in the record's text: {item['quote'][:40]!r}")
+            span = (start, start + len(item["quote"]))
+            lang = "zh" if len(re.findall(r"[\u4e00-\u9fff]", item["quote"])) * 2 > len(re.findall(r"[A-Za-z]+", item["quote"])) else "en"
+            passages[lang] = passages.get(lang, 0) + 1
+            truth = set(item["themes"]) & set(seeded)
+            predicted = predicted_themes(record, span) & set(seeded)
+            language_counts = by_language.setdefault(lang, {t: Counts() for t in seeded})
+            for theme_id in truth | predicted:
+                hit = Counts(int(theme_id in truth and theme_id in predicted), int(theme_id not in truth),
+                             int(theme_id not in predicted))
+                by_theme[theme_id].add(hit)
+                language_counts[theme_id].add(hit)
+            if truth != predicted:
+                errors.append({"doc_id": gold["doc_id"], "start": span[0], "missed": sorted(truth - predicted),
+                               "extra": sorted(predicted - truth), "quote": item["quote"][:80]})
+    return ThemeScores(by_theme, by_language, passages, errors)
+
+
+def _macro(counts: dict[str, Counts], theme_ids) -> dict:
+    """Mean over the themes the gold has (a theme nobody annotated has no recall to measure)."""
+    present = [counts[t] for t in theme_ids if counts[t].tp + counts[t].fn]
+    n = len(present) or 1
+    return {"themes": len(present), "precision": round(sum(c.precision for c in present) / n, 4),
+            "recall": round(sum(c.recall for c in present) / n, 4), "f1": round(sum(c.f1 for c in present) / n, 4)}
+
+
+def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str]) -> dict:
+    """Macro P/R/F1 over seeded themes: all, per group, per language, per group and language."""
+    scores = score_themes(records_dir, gold_dir, seeded)
+    groups = sorted(set(seeded.values()))
+    in_group = {g: [t for t, group in seeded.items() if group == g] for g in groups}
+    return {
+        "passages": scores.passages,
+        "macro": _macro(scores.by_theme, seeded),
+        "by_group": {g: _macro(scores.by_theme, ids) for g, ids in in_group.items()},
+        "by_language": {lang: {"all": _macro(c, seeded), **{g: _macro(c, ids) for g, ids in in_group.items()}}
+                        for lang, c in sorted(scores.by_theme_language.items())},
+        "by_theme": {t: {"group": seeded[t], **c.as_dict()} for t, c in scores.by_theme.items()},
+        "errors": scores.errors,
+    }

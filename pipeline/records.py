@@ -20,10 +20,12 @@ from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
 from pipeline.linking import tag_entities
 from pipeline.resources import Resources, load_resources
 from pipeline.segment import SENTENCE_END, Segmentation, Segmenter, detect_language, segment_text
+from pipeline.themes import Taxonomy, previous_discovered, theme_corpus
 from pipeline.types import SCHEMA_VERSION, DocumentRecord, Entity, Metadata, PipelineInfo, Source
 
 RECORDS_DIR = "documents"
 SCHEMA_PATH = Path("schema") / "document.schema.json"
+THEME_MAP = "themes.json"
 
 
 def pipeline_info(resources: Resources) -> PipelineInfo:
@@ -172,6 +174,7 @@ def write_atomically(path: Path, content: str) -> None:
             out.write(content)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temp, 0o644)  # mkstemp's 0600 would hide records from the rest of a team
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -217,3 +220,24 @@ def prune_records(out_dir: Path, keep: set[str]) -> list[str]:
             path.unlink()
             removed.append(path.stem)
     return removed
+
+
+def read_records(out_dir: Path) -> list[DocumentRecord]:
+    return [read_record(path) for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json"))]
+
+
+def apply_themes(out_dir: Path, segmenter: Segmenter, taxonomy: Taxonomy) -> dict:
+    """Themes for every record in `out_dir`, and the corpus theme map beside them.
+
+    The previous map's discovered themes are matched first, so their ids and labels survive;
+    only records whose themes changed are rewritten. Returns the new theme map."""
+    out_dir = Path(out_dir)
+    map_path = out_dir / THEME_MAP
+    previous = json.loads(map_path.read_text(encoding="utf-8")) if map_path.exists() else None
+    records = read_records(out_dir)
+    themed = theme_corpus(records, segmenter, taxonomy, previous_discovered(previous))
+    for before, after in zip(sorted(records, key=lambda r: r.doc_id), themed.records):
+        if before.themes != after.themes:
+            write_record(after, out_dir)
+    write_atomically(map_path, json.dumps(themed.theme_map, ensure_ascii=False, indent=1) + "\n")
+    return themed.theme_map

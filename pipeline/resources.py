@@ -17,7 +17,8 @@ import inflect
 from babel import Locale
 
 DATA_DIR = Path(__file__).parent / "data"
-DATA_FILES = ("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json")
+DATA_FILES = ("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", "themes.json",
+              "stopwords.json")
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,9 @@ def load_resources(data_dir: Path = DATA_DIR) -> Resources:
     figures = json.loads((data_dir / "figures.json").read_text(encoding="utf-8"))
     versions = {"countries": countries_meta.get("version"), "parks": parks_meta.get("version"),
                 "companies": companies_meta.get("version"), "names": names.get("version"),
-                "figures": figures.get("version")}
+                "figures": figures.get("version"),
+                **{name: json.loads((data_dir / f"{name}.json").read_text(encoding="utf-8"))["version"]
+                   for name in ("themes", "stopwords")}}
     return Resources(
         countries=build_country_lexicon(country_rows, set(countries_meta.get("not_countries", []))),
         parks=Gazetteer.from_rows(park_rows, "park"),

@@ -84,6 +84,29 @@ class Entity(_Strict):
     source: Literal["gazetteer", "pattern", "model", "review"]
 
 
+ThemeGroup = Literal["challenge", "mode", "park_type", "discovered"]
+
+
+class ThemePassage(_Strict):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    score: float = Field(ge=0, le=1)
+    terms: list[str] = Field(default_factory=list, description="The terms that gave the passage this theme.")
+
+
+class DocumentTheme(_Strict):
+    """A theme of the document, with the passages that carry it."""
+
+    id: str = Field(description="Stable: a taxonomy id ('challenge.financing'), or 'discovered.N'.")
+    label: str
+    label_zh: str
+    group: ThemeGroup
+    score: float = Field(ge=0, le=1, description="Share of the document's passages carrying the theme, "
+                                                 "weighted by their scores.")
+    terms: list[str] = Field(default_factory=list, description="The terms that drove it, most telling first.")
+    passages: list[ThemePassage] = Field(default_factory=list)
+
+
 class DocumentRecord(_Strict):
     """One document, as extracted. Every offset points into `text`."""
 
@@ -102,7 +125,7 @@ class DocumentRecord(_Strict):
     blocks: list[TextSpan] = Field(default_factory=list)
     sentences: list[TextSpan] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
-    themes: list[dict] = Field(default_factory=list)
+    themes: list[DocumentTheme] = Field(default_factory=list)
 
 
 class CatalogEntry(_Strict):

@@ -10,8 +10,9 @@ import pytest
 from conftest import CORPUS, EXTRACTED, PDFS
 from pipeline import extract_document, extract_text
 from pipeline.corpus import CorpusDocument, discover_documents
-from pipeline.records import (document_schema, extract_corpus_document, read_record, record_json,
+from pipeline.records import (THEME_MAP, document_schema, extract_corpus_document, read_record, record_json,
                               record_path, schema_json, write_atomically, write_record)
+from pipeline.themes import load_taxonomy, previous_discovered, theme_corpus
 from pipeline.types import Metadata
 
 
@@ -35,13 +36,15 @@ def test_one_valid_record_per_bundled_document(committed_records):
 
 
 def test_committed_records_are_up_to_date_with_the_code(segmenter, resources):
-    """Re-extracts the bundled corpus; if this fails, run `parks extract` and commit extracted/."""
-    stale = []
-    for doc in discover_documents(CORPUS):
-        expected = record_json(extract_corpus_document(doc, segmenter, resources))
-        if record_path(EXTRACTED, doc.doc_id).read_text(encoding="utf-8") != expected:
-            stale.append(doc.doc_id)
+    """Re-extracts the bundled corpus and its themes; if this fails, run `parks extract` and
+    commit extracted/."""
+    records = [extract_corpus_document(doc, segmenter, resources) for doc in discover_documents(CORPUS)]
+    committed_map = json.loads((EXTRACTED / THEME_MAP).read_text(encoding="utf-8"))
+    themed = theme_corpus(records, segmenter, load_taxonomy(), previous_discovered(committed_map))
+    stale = [r.doc_id for r in themed.records
+             if record_path(EXTRACTED, r.doc_id).read_text(encoding="utf-8") != record_json(r)]
     assert stale == []
+    assert themed.theme_map == committed_map
 
 
 def test_every_span_round_trips(committed_records):
