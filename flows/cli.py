@@ -12,7 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.environment import configure_prefect
+from flows.environment import configure_prefect, data_dir
+
+REVIEW_DATABASE = "review.sqlite"
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Text mining of the literature on China's overseas industrial parks.")
@@ -47,7 +49,8 @@ def extract(
     except (CatalogError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--only" if isinstance(err, ValueError) and only else "--corpus")
     started = datetime.now(timezone.utc)
-    summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=only, show_progress=not quiet and sys.stderr.isatty())
+    summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=only, show_progress=not quiet and sys.stderr.isatty(),
+                             review_db=home / REVIEW_DATABASE)
     _print_summary(summary, out)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     raise typer.Exit(1 if summary.failed else 0)
@@ -96,6 +99,48 @@ def evaluate(
     Console().print(table)
     write_atomically(out, json.dumps({**report, "themes": themes}, ensure_ascii=False, indent=1) + "\n")
     console.print(f"written: {out}")
+
+
+@app.command()
+def review(
+    out: Annotated[Path, typer.Option(help="Folder of the records to review (as given to `parks extract --out`).")]
+    = Path("extracted"),
+    port: Annotated[int, typer.Option(help="Port of the local web app.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to bind; the default keeps the app on this machine.")]
+    = "127.0.0.1",
+    export: Annotated[Optional[Path], typer.Option("--export", help="Write every decision to this JSONL file "
+                                                                     "and exit.")] = None,
+    import_: Annotated[Optional[Path], typer.Option("--import", help="Add the decisions of this JSONL file "
+                                                                     "(importing twice changes nothing) and exit.")] = None,
+) -> None:
+    """Review the extracted entities in the browser; decisions are kept in the project data folder
+    and re-applied by every `parks extract`."""
+    from pipeline.review import ReviewError, ReviewStore
+
+    store = ReviewStore(data_dir() / REVIEW_DATABASE)
+    if export:
+        console.print(f"{store.export(export)} decisions written to {export}")
+        return
+    if import_:
+        if not import_.is_file():
+            raise typer.BadParameter(f"{import_} is not a file", param_hint="--import")
+        try:
+            added, known = store.import_(import_)
+        except ReviewError as err:
+            raise typer.BadParameter(str(err), param_hint="--import")
+        console.print(f"{added} decisions added, {known} already there. Run `parks extract` to apply them to the records.")
+        return
+    if not (out / "documents").is_dir():
+        raise typer.BadParameter(f"{out}/documents does not exist: run `parks extract` first", param_hint="--out")
+    import uvicorn
+
+    from pipeline.resources import load_resources
+    from pipeline.review import reviewed_names
+    from pipeline.review_app import create_app
+
+    app_ = create_app(out, store, load_resources(reviewed=reviewed_names(store.decisions())))
+    console.print(f"parks review: http://{host}:{port}/  (decisions: {store.path}; Ctrl+C to stop)")
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 def _print_summary(summary, out: Path) -> None:

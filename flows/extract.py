@@ -18,6 +18,7 @@ from pipeline.linking import tag_entities
 from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, write_record,
                               write_schema)
 from pipeline.resources import Resources, load_resources
+from pipeline.review import Decision, ReviewStore, apply_decisions, reviewed_names
 from pipeline.segment import Segmentation, Segmenter, segment_text
 from pipeline.themes import load_taxonomy
 from pipeline.types import DocumentRecord, Entity, PipelineInfo
@@ -68,8 +69,9 @@ def entities(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmenta
 
 @task(name="write-record", cache_policy=NO_CACHE)
 def write(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentation, found: list[Entity],
-          resources: Resources, out_dir: Path) -> DocumentRecord:
-    record = build_record(doc, ingested, segmentation, found, resources)
+          resources: Resources, decisions: list[Decision], out_dir: Path) -> DocumentRecord:
+    """The record with the reviewers' decisions applied, written atomically."""
+    record = apply_decisions(build_record(doc, ingested, segmentation, found, resources), decisions)
     write_record(record, out_dir)
     return record
 
@@ -80,7 +82,8 @@ def themes(out_dir: Path, segmenter: Segmenter) -> dict:
     return apply_themes(out_dir, segmenter, load_taxonomy())
 
 
-def _extract_one(doc: CorpusDocument, segmenter: Segmenter, resources: Resources, out_dir: Path) -> DocumentRecord:
+def _extract_one(doc: CorpusDocument, segmenter: Segmenter, resources: Resources, decisions: list[Decision],
+                 out_dir: Path) -> DocumentRecord:
     # quote(): Prefect would otherwise walk every gazetteer entry, token and entity looking
     # for upstream results (50 s of a 77 s run on the bundled corpus).
     quoted_segmenter, quoted_resources = quote(segmenter), quote(resources)
@@ -91,7 +94,9 @@ def _extract_one(doc: CorpusDocument, segmenter: Segmenter, resources: Resources
             return ingested
         segmentation = segment(quote(ingested), quoted_segmenter)
         found = entities(quote(doc), quote(ingested), quote(segmentation), quoted_resources, quoted_segmenter)
-        return write(quote(doc), quote(ingested), quote(segmentation), quote(found), quoted_resources, out_dir)
+        mine = [d for d in decisions if d.doc_id == doc.doc_id]
+        return write(quote(doc), quote(ingested), quote(segmentation), quote(found), quoted_resources, quote(mine),
+                     out_dir)
     except Exception as err:  # a bug on one document must not cost the others their records
         record = failed_record(doc, f"internal error: {type(err).__name__}: {err}", resources)
         write_record(record, out_dir)
@@ -110,11 +115,18 @@ def select_documents(documents: list[CorpusDocument], only: list[str] | None) ->
 
 @flow(name="extract-corpus", log_prints=False)
 def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extracted"),
-                   only: list[str] | None = None, show_progress: bool = False) -> RunSummary:
-    """Extract every document of the corpus (or `only` some) into one record each."""
+                   only: list[str] | None = None, show_progress: bool = False,
+                   review_db: Path | None = None) -> RunSummary:
+    """Extract every document of the corpus (or `only` some) into one record each, with the
+    decisions of `review_db` applied and the names reviewers taught added to the gazetteers."""
     started = time.perf_counter()
     documents = select_documents(discover_documents(corpus_dir), only)
-    segmenter, resources = Segmenter(), load_resources()
+    decisions = []
+    if review_db is not None:
+        store = ReviewStore(review_db)
+        decisions = store.decisions()
+        store.close()
+    segmenter, resources = Segmenter(), load_resources(reviewed=reviewed_names(decisions))
     write_schema(out_dir)
     summary = RunSummary(pipeline=pipeline_info(resources))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -124,7 +136,7 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         for doc in documents:
             progress.update(bar, description=f"extracting {doc.doc_id}")
             doc_started = time.perf_counter()
-            record = _extract_one(doc, segmenter, resources, out_dir)
+            record = _extract_one(doc, segmenter, resources, decisions, out_dir)
             summary.outcomes.append(DocumentOutcome(
                 record.doc_id, record.status, record.error, len(record.sentences), len(record.entities),
                 round(time.perf_counter() - doc_started, 3)))

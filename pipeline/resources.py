@@ -238,27 +238,46 @@ class Resources:
         return alternation(self.names["company_forms_zh"])
 
 
-def load_resources(data_dir: Path = DATA_DIR) -> Resources:
+def load_resources(data_dir: Path = DATA_DIR, reviewed: dict[str, list[dict]] | None = None) -> Resources:
+    """`reviewed`: gazetteer rows learnt from reviewers' corrections (`review.reviewed_names`)."""
     data_dir = Path(data_dir)
+    reviewed = {kind: rows for kind, rows in (reviewed or {}).items() if rows}
     digest = hashlib.sha256()
     for name in DATA_FILES:
         digest.update(name.encode() + b"\0" + (data_dir / name).read_bytes())
+    if reviewed:
+        digest.update(json.dumps(reviewed, sort_keys=True, ensure_ascii=False).encode())
     countries_meta, country_rows = read_jsonl(data_dir / "countries.jsonl")
     parks_meta, park_rows = read_jsonl(data_dir / "parks.jsonl")
     companies_meta, company_rows = read_jsonl(data_dir / "companies.jsonl")
+    park_rows = merge_rows(park_rows, reviewed.get("park", []))
+    company_rows = merge_rows(company_rows, reviewed.get("company", []))
     names = json.loads((data_dir / "names.json").read_text(encoding="utf-8"))
     figures = json.loads((data_dir / "figures.json").read_text(encoding="utf-8"))
     versions = {"countries": countries_meta.get("version"), "parks": parks_meta.get("version"),
                 "companies": companies_meta.get("version"), "names": names.get("version"),
                 "figures": figures.get("version"),
                 **{name: json.loads((data_dir / f"{name}.json").read_text(encoding="utf-8"))["version"]
-                   for name in ("themes", "stopwords")}}
+                   for name in ("themes", "stopwords")},
+                **({"reviewed": str(sum(len(rows) for rows in reviewed.values()))} if reviewed else {})}
     return Resources(
         countries=build_country_lexicon(country_rows, set(countries_meta.get("not_countries", []))),
         parks=Gazetteer.from_rows(park_rows, "park"),
         companies=Gazetteer.from_rows(company_rows, "company"),
         names=names, figures=figures, digest=digest.hexdigest()[:16], versions=versions,
     )
+
+
+def merge_rows(rows: list[dict], extra: list[dict]) -> list[dict]:
+    """Gazetteer rows plus reviewed ones: a reviewed alias joins the row of the same id."""
+    merged = {row["id"]: dict(row) for row in rows}
+    for row in extra:
+        if row["id"] in merged:
+            known = merged[row["id"]]
+            known["aliases"] = list(dict.fromkeys([*known.get("aliases", []), *row.get("aliases", [])]))
+        else:
+            merged[row["id"]] = {k: v for k, v in row.items() if v is not None}
+    return list(merged.values())
 
 
 def build_country_lexicon(rows: list[dict], not_countries: set[str]) -> CountryLexicon:

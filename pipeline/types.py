@@ -64,6 +64,21 @@ class CanonicalEntity(_Strict):
     aliases: list[str] = Field(default_factory=list)
 
 
+ReviewStatus = Literal["pending", "accepted", "rejected", "corrected"]
+
+
+class EntityReview(_Strict):
+    """The reviewer's decision in force on a mention."""
+
+    status: ReviewStatus
+    decision: str = Field(description="uid of the decision in the review database.")
+    reviewer: str
+    at: str = Field(description="When the decision was made (UTC, ISO 8601).")
+    key: dict = Field(description="The mention as extracted when it was decided: start, end, type.")
+    extracted: dict | None = Field(default=None, description="For a correction: the values extraction gave "
+                                                            "(null when extraction no longer finds the mention).")
+
+
 class Entity(_Strict):
     """One mention in the text, linked to its canonical entity."""
 
@@ -82,6 +97,8 @@ class Entity(_Strict):
     noun: str | None = Field(default=None, description="For counts: the counted thing, English singular.")
     confidence: float = Field(ge=0, le=1)
     source: Literal["gazetteer", "pattern", "model", "review"]
+    review_status: ReviewStatus = "pending"
+    review: EntityReview | None = None
 
 
 ThemeGroup = Literal["challenge", "mode", "park_type", "discovered"]
@@ -124,7 +141,11 @@ class DocumentRecord(_Strict):
     text: str = ""
     blocks: list[TextSpan] = Field(default_factory=list)
     sentences: list[TextSpan] = Field(default_factory=list)
-    entities: list[Entity] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list, description="Rejected mentions are not here but in "
+                                                                     "`rejected_entities`.")
+    rejected_entities: list[Entity] = Field(default_factory=list)
+    review_orphans: list[dict] = Field(default_factory=list, description="Decisions whose mention could not be "
+                                                                         "found again after the text changed.")
     themes: list[DocumentTheme] = Field(default_factory=list)
 
 

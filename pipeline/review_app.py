@@ -1,0 +1,242 @@
+"""The review web app: records and their entities in the browser, decisions into the review store.
+
+A small FastAPI app over the records folder. Pages are static files that fetch JSON; all
+document text reaches the page as JSON and is put into the DOM as text, never as HTML.
+State-changing requests are POST with a per-process CSRF token (sent back in a header) from the
+app's own origin; bodies are validated by pydantic models. Only records in the records folder
+and the review database are read or written.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from pathlib import Path
+from typing import Literal
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.records import RECORDS_DIR, read_record, write_record
+from pipeline.resources import Resources
+from pipeline.review import CORRECTABLE, ReviewError, ReviewStore, apply_decisions, decide, entity_key, undo
+from pipeline.types import DocumentRecord, Entity
+
+STATIC = Path(__file__).parent / "review_static"
+DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ENTITY_TYPES = ("park", "country", "company", "figure")
+STATUSES = ("pending", "accepted", "rejected", "corrected")
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DecisionBody(_Body):
+    doc_id: str = Field(pattern=DOC_ID.pattern, max_length=200)
+    entity_id: str = Field(pattern=r"^[0-9a-f]{6,64}$")
+    action: Literal["accept", "reject", "correct"]
+    reviewer: str = Field(min_length=1, max_length=100)
+    after: dict | None = None
+
+
+class BulkBody(_Body):
+    doc_id: str = Field(pattern=DOC_ID.pattern, max_length=200)
+    canonical_id: str = Field(min_length=1, max_length=300)
+    action: Literal["accept", "reject"]
+    scope: Literal["document", "corpus"]
+    reviewer: str = Field(min_length=1, max_length=100)
+
+
+class UndoBody(_Body):
+    reviewer: str = Field(min_length=1, max_length=100)
+
+
+class RecordCache:
+    """Records read once and again only when their file changes."""
+
+    def __init__(self, out_dir: Path):
+        self.folder = Path(out_dir) / RECORDS_DIR
+        self._cache: dict[str, tuple[float, DocumentRecord]] = {}
+
+    def ids(self) -> list[str]:
+        return sorted(p.stem for p in self.folder.glob("*.json") if DOC_ID.match(p.stem))
+
+    def get(self, doc_id: str) -> DocumentRecord:
+        if not DOC_ID.match(doc_id) or doc_id not in self.ids():
+            raise HTTPException(404, f"no document {doc_id!r}")
+        path = self.folder / f"{doc_id}.json"
+        mtime = path.stat().st_mtime_ns
+        cached = self._cache.get(doc_id)
+        if not cached or cached[0] != mtime:
+            cached = (mtime, read_record(path))
+            self._cache[doc_id] = cached
+        return cached[1]
+
+
+def _counts(record: DocumentRecord) -> dict:
+    counts = {t: {s: 0 for s in STATUSES} for t in ENTITY_TYPES}
+    for entity in record.entities + record.rejected_entities:
+        counts[entity.type][entity.review_status] += 1
+    return counts
+
+
+def _entity_json(entity: Entity, record: DocumentRecord) -> dict:
+    data = entity.model_dump(mode="json")
+    sentence = record.sentences[entity.sentence] if entity.sentence < len(record.sentences) else None
+    data["context"] = {"start": sentence.start, "end": sentence.end} if sentence else None
+    return data
+
+
+def create_app(out_dir: Path, store: ReviewStore, resources: Resources) -> FastAPI:
+    app = FastAPI(title="parks review", docs_url=None, redoc_url=None, openapi_url=None)
+    records = RecordCache(out_dir)
+    csrf = secrets.token_urlsafe(32)
+    write_lock = threading.Lock()
+    app.state.csrf = csrf
+
+    @app.exception_handler(ReviewError)
+    async def review_error(request: Request, err: ReviewError):
+        return JSONResponse({"detail": str(err)}, status_code=400)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if request.method not in ("GET", "HEAD"):
+            origin = request.headers.get("origin")
+            host = request.headers.get("host", "")
+            if origin and re.sub(r"^https?://", "", origin) != host:
+                return JSONResponse({"detail": "cross-origin request refused"}, status_code=403)
+            if not secrets.compare_digest(request.headers.get("x-csrf-token", ""), csrf):
+                return JSONResponse({"detail": "missing or wrong CSRF token (reload the page)"}, status_code=403)
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'self'; script-src 'self'; style-src 'self'; " \
+                                                      "object-src 'none'; frame-ancestors 'none'"
+        return response
+
+    def page(name: str) -> FileResponse:
+        return FileResponse(STATIC / name, media_type={"html": "text/html", "js": "text/javascript",
+                                                        "css": "text/css"}[name.rsplit(".", 1)[1]])
+
+    @app.get("/")
+    def index():
+        return page("index.html")
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(status_code=204)
+
+    @app.get("/static/{name}")
+    def static(name: str):
+        if name not in ("app.js", "style.css"):
+            raise HTTPException(404, "no such file")
+        return page(name)
+
+    @app.get("/api/session")
+    def session():
+        return {"csrf": csrf}
+
+    @app.get("/api/documents")
+    def documents():
+        listing = []
+        for doc_id in records.ids():
+            record = records.get(doc_id)
+            counts = _counts(record)
+            listing.append({"doc_id": doc_id, "title": record.metadata.title, "title_zh": record.metadata.title_zh,
+                            "language": record.language, "status": record.status, "counts": counts,
+                            "orphans": len(record.review_orphans)})
+        return listing
+
+    @app.get("/api/documents/{doc_id}")
+    def document(doc_id: str):
+        record = records.get(doc_id)
+        return {"doc_id": doc_id, "title": record.metadata.title or record.metadata.title_zh,
+                "language": record.language, "status": record.status, "error": record.error, "text": record.text,
+                "entities": [_entity_json(e, record) for e in record.entities],
+                "rejected": [_entity_json(e, record) for e in record.rejected_entities],
+                "orphans": record.review_orphans, "counts": _counts(record)}
+
+    @app.get("/api/queue")
+    def queue(limit: int = 50, type: str | None = None):
+        if type is not None and type not in ENTITY_TYPES:
+            raise HTTPException(400, f"type must be one of {', '.join(ENTITY_TYPES)}")
+        pending = [(e.confidence, doc_id, e.start, e) for doc_id in records.ids()
+                   for e in records.get(doc_id).entities
+                   if e.review_status == "pending" and (type is None or e.type == type)]
+        pending.sort(key=lambda x: x[:3])
+        return [{"doc_id": doc_id, "entity_id": e.id, "type": e.type, "text": e.text, "confidence": e.confidence}
+                for _, doc_id, _, e in pending[:max(1, min(limit, 500))]]
+
+    @app.get("/api/canonical")
+    def canonical(q: str = "", type: Literal["park", "company", "country"] = "park"):
+        """Canonical entities to link to: the gazetteers and what the records already link."""
+        needle = q.strip().lower()
+        found: dict[str, dict] = {}
+        if type in ("park", "company"):
+            gazetteer = resources.parks if type == "park" else resources.companies
+            for entry in gazetteer.entries.values():
+                found[entry.id] = entry.as_record()
+        else:
+            for iso, entry in resources.countries.by_iso.items():
+                found[iso] = entry.as_record()
+        for doc_id in records.ids():
+            for e in records.get(doc_id).entities:
+                if e.type == type and e.canonical and e.canonical.id not in found:
+                    found[e.canonical.id] = e.canonical.model_dump()
+        hits = [c for c in found.values()
+                if not needle or any(needle in (n or "").lower() for n in (c["id"], c["name"], c["name_zh"], *c["aliases"]))]
+        return sorted(hits, key=lambda c: (c["name"] or c["name_zh"] or c["id"]).lower())[:30]
+
+    def _rewrite(doc_id: str) -> DocumentRecord:
+        record = apply_decisions(records.get(doc_id), store.decisions(doc_id))
+        write_record(record, Path(out_dir))
+        return record
+
+    @app.post("/api/decisions")
+    def make_decision(body: DecisionBody):
+        with write_lock:
+            record = records.get(body.doc_id)
+            if body.after and set(body.after) - set(CORRECTABLE):
+                raise ReviewError(f"correctable fields: {', '.join(CORRECTABLE)}")
+            decision = decide(record, body.entity_id, body.action, body.reviewer, body.after)
+            store.add(decision)
+            record = _rewrite(body.doc_id)
+        entity = next((e for e in record.entities + record.rejected_entities if e.id == body.entity_id), None)
+        return {"decision": decision.uid, "entity": _entity_json(entity, record) if entity else None,
+                "counts": _counts(record)}
+
+    @app.post("/api/bulk")
+    def bulk(body: BulkBody):
+        target = {"accept": "accepted", "reject": "rejected"}[body.action]
+        touched = 0
+        with write_lock:
+            doc_ids = [body.doc_id] if body.scope == "document" else records.ids()
+            for doc_id in doc_ids:
+                record = records.get(doc_id)
+                decisions = [decide(record, e.id, body.action, body.reviewer)
+                             for e in record.entities + record.rejected_entities
+                             if e.canonical and e.canonical.id == body.canonical_id and e.review_status != target]
+                for decision in decisions:
+                    store.add(decision)
+                if decisions:
+                    _rewrite(doc_id)
+                    touched += len(decisions)
+        return {"decided": touched}
+
+    @app.post("/api/undo")
+    def undo_last(body: UndoBody):
+        with write_lock:
+            decisions = store.decisions()
+            undone = {d.undoes for d in decisions if d.action == "undo"}
+            mine = [d for d in decisions if d.action != "undo" and d.uid not in undone and d.reviewer == body.reviewer]
+            if not mine:
+                raise ReviewError(f"nothing to undo for {body.reviewer}")
+            last = mine[-1]
+            store.add(undo(last, body.reviewer))
+            record = _rewrite(last.doc_id)
+        entity = next((e for e in record.entities + record.rejected_entities if entity_key(e) == last.key), None)
+        return {"undone": last.uid, "doc_id": last.doc_id, "entity_id": entity.id if entity else None}
+
+    return app
