@@ -14,8 +14,6 @@ from rich.table import Table
 
 from flows.environment import configure_prefect, data_dir
 
-REVIEW_DATABASE = "review.sqlite"
-
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Text mining of the literature on China's overseas industrial parks.")
 console = Console(stderr=True)
@@ -43,6 +41,7 @@ def extract(
     home = configure_prefect()
     from flows.extract import extract_corpus, select_documents  # Prefect reads its settings on import
     from pipeline.corpus import CatalogError, discover_documents
+    from pipeline.review import DATABASE
 
     try:
         select_documents(discover_documents(corpus), only)
@@ -50,7 +49,7 @@ def extract(
         raise typer.BadParameter(str(err), param_hint="--only" if isinstance(err, ValueError) and only else "--corpus")
     started = datetime.now(timezone.utc)
     summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=only, show_progress=not quiet and sys.stderr.isatty(),
-                             review_db=home / REVIEW_DATABASE)
+                             review_db=home / DATABASE)
     _print_summary(summary, out)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     raise typer.Exit(1 if summary.failed else 0)
@@ -115,9 +114,9 @@ def review(
 ) -> None:
     """Review the extracted entities in the browser; decisions are kept in the project data folder
     and re-applied by every `parks extract`."""
-    from pipeline.review import ReviewError, ReviewStore
+    from pipeline.review import DATABASE, ReviewError, ReviewStore
 
-    store = ReviewStore(data_dir() / REVIEW_DATABASE)
+    store = ReviewStore(data_dir() / DATABASE)
     if export:
         console.print(f"{store.export(export)} decisions written to {export}")
         return

@@ -2,14 +2,13 @@
 
 import json
 import os
-from pathlib import Path
 
 import jsonschema
 import pytest
 
 from conftest import CORPUS, EXTRACTED, PDFS
 from pipeline import extract_document, extract_text
-from pipeline.corpus import CorpusDocument, discover_documents
+from pipeline.corpus import discover_documents
 from pipeline.records import (THEME_MAP, document_schema, extract_corpus_document, read_record, record_json,
                               record_path, schema_json, write_atomically, write_record)
 from pipeline.themes import load_taxonomy, previous_discovered, theme_corpus

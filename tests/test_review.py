@@ -1,9 +1,7 @@
 """Review decisions: storing, applying, re-anchoring, undo, export/import, what they teach the
 gazetteers, and the review app's API and its safety rules."""
 
-import json
 import threading
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient

@@ -2,7 +2,6 @@
 a re-extraction that keeps all three, and document text that is never run as HTML."""
 
 import json
-import os
 import shutil
 import socket
 import threading
