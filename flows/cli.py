@@ -30,6 +30,7 @@ def extract(
     out: Annotated[Path, typer.Option(help="Folder the records are written to.")] = Path("extracted"),
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Extract just this doc_id (repeatable).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-do every stage of every document.")] = False,
 ) -> None:
     """Extract every document of the corpus into extracted/documents/<doc_id>.json.
 
@@ -48,9 +49,10 @@ def extract(
     except (CatalogError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--only" if isinstance(err, ValueError) and only else "--corpus")
     started = datetime.now(timezone.utc)
+    previous_seconds = _previous_seconds(home / "runs.jsonl", corpus, out, only)
     summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=only, show_progress=not quiet and sys.stderr.isatty(),
-                             review_db=home / DATABASE)
-    _print_summary(summary, out)
+                             review_db=home / DATABASE, cache_dir=None if no_cache else home / "cache")
+    _print_summary(summary, out, previous_seconds)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     raise typer.Exit(1 if summary.failed else 0)
 
@@ -142,7 +144,21 @@ def review(
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
-def _print_summary(summary, out: Path) -> None:
+def _previous_seconds(log: Path, corpus: Path, out: Path, only) -> float | None:
+    """How long the last run of the same corpus into the same folder took, from the run log."""
+    if not log.exists():
+        return None
+    for line in reversed(log.read_text(encoding="utf-8").splitlines()):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if (entry.get("corpus"), entry.get("out"), entry.get("only")) == (str(corpus), str(out), only):
+            return entry.get("seconds")
+    return None
+
+
+def _print_summary(summary, out: Path, previous_seconds: float | None = None) -> None:
     ok = [o for o in summary.outcomes if o.status == "ok"]
     table = Table(title=f"parks extract: {len(summary.outcomes)} documents -> {out}/documents")
     for column in ("status", "documents", "sentences", "entities"):
@@ -164,7 +180,11 @@ def _print_summary(summary, out: Path) -> None:
                       f"by passages -> {out}/themes.json")
     if summary.pruned:
         console.print(f"removed records of documents no longer in the corpus: {', '.join(summary.pruned)}")
-    console.print(f"time: {summary.seconds:.1f} s")
+    served = [o.cached for o in summary.outcomes]
+    console.print(f"time: {summary.seconds:.1f} s ({served.count('record')} documents unchanged since the last run, "
+                  f"{served.count('ingest')} not parsed again, {served.count(None)} extracted)")
+    if previous_seconds is not None:
+        console.print(f"the previous run of this corpus into {out} took {previous_seconds:.1f} s")
 
 
 def _append_run_log(path: Path, started: datetime, corpus: Path, out: Path, only, summary) -> None:

@@ -11,12 +11,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.corpus import CorpusDocument, discover_documents
+from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
 from pipeline.errors import ParksError
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import tag_entities
-from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, write_record,
-                              write_schema)
+from pipeline.cache import StageCache, ingest_key, record_key
+from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, read_record,
+                              record_path, write_record, write_schema)
 from pipeline.resources import Resources, load_resources
 from pipeline.review import Decision, ReviewStore, apply_decisions, reviewed_names
 from pipeline.segment import Segmentation, Segmenter, segment_text
@@ -32,6 +33,7 @@ class DocumentOutcome:
     sentences: int
     entities: int
     seconds: float
+    cached: str | None = None  # 'record': nothing re-done; 'ingest': parsing skipped
 
 
 @dataclass
@@ -67,12 +69,26 @@ def entities(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmenta
     return tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter)
 
 
+@task(name="build-record", cache_policy=NO_CACHE)
+def build(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentation, found: list[Entity],
+          resources: Resources) -> DocumentRecord:
+    return build_record(doc, ingested, segmentation, found, resources)
+
+
 @task(name="write-record", cache_policy=NO_CACHE)
-def write(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentation, found: list[Entity],
-          resources: Resources, decisions: list[Decision], out_dir: Path) -> DocumentRecord:
-    """The record with the reviewers' decisions applied, written atomically."""
-    record = apply_decisions(build_record(doc, ingested, segmentation, found, resources), decisions)
-    write_record(record, out_dir)
+def write(extracted: DocumentRecord, decisions: list[Decision], out_dir: Path) -> DocumentRecord:
+    """The record with the reviewers' decisions applied (and the themes it had, while its text is
+    the same: themes are corpus-level), written atomically when it changed."""
+    record = apply_decisions(extracted, decisions)
+    previous = record_path(out_dir, record.doc_id)
+    if previous.exists():
+        try:
+            old = read_record(previous)
+        except ValueError:
+            old = None
+        if old is not None and old.text == record.text:
+            record = record.model_copy(update={"themes": old.themes})
+    write_record(record, out_dir, only_if_changed=True)
     return record
 
 
@@ -83,24 +99,42 @@ def themes(out_dir: Path, segmenter: Segmenter) -> dict:
 
 
 def _extract_one(doc: CorpusDocument, segmenter: Segmenter, resources: Resources, decisions: list[Decision],
-                 out_dir: Path) -> DocumentRecord:
+                 out_dir: Path, cache: StageCache | None) -> tuple[DocumentRecord, str | None]:
+    """The document's record, and which cache served it ('record', 'ingest' or None)."""
     # quote(): Prefect would otherwise walk every gazetteer entry, token and entity looking
     # for upstream results (50 s of a 77 s run on the bundled corpus).
     quoted_segmenter, quoted_resources = quote(segmenter), quote(resources)
+    mine = quote([d for d in decisions if d.doc_id == doc.doc_id])
     try:
-        ingested = ingest(quote(doc), quoted_resources)
-        if isinstance(ingested, DocumentRecord):
-            write_record(ingested, out_dir)
-            return ingested
-        segmentation = segment(quote(ingested), quoted_segmenter)
-        found = entities(quote(doc), quote(ingested), quote(segmentation), quoted_resources, quoted_segmenter)
-        mine = [d for d in decisions if d.doc_id == doc.doc_id]
-        return write(quote(doc), quote(ingested), quote(segmentation), quote(found), quoted_resources, quote(mine),
-                     out_dir)
+        served = None
+        ingested = None
+        if cache and doc.path.is_file():
+            ingest_entry = ingest_key(file_sha256(doc.path))
+            ingested = cache.get_ingested(ingest_entry)
+            served = "ingest" if ingested else None
+        if ingested is None:
+            ingested = ingest(quote(doc), quoted_resources)
+            if isinstance(ingested, DocumentRecord):
+                write_record(ingested, out_dir, only_if_changed=True)
+                return ingested, None
+            if cache:
+                cache.put_ingested(ingest_key(ingested.sha256), ingested)
+        entry = doc.entry.model_dump(mode="json") if doc.entry else None
+        extracted_key = record_key(ingested, entry, doc.relative_path, doc.doc_id, resources.digest)
+        extracted = cache.get_record(extracted_key) if cache else None
+        if extracted is not None:
+            served = "record"
+        else:
+            segmentation = segment(quote(ingested), quoted_segmenter)
+            found = entities(quote(doc), quote(ingested), quote(segmentation), quoted_resources, quoted_segmenter)
+            extracted = build(quote(doc), quote(ingested), quote(segmentation), quote(found), quoted_resources)
+            if cache:
+                cache.put_record(extracted_key, extracted)
+        return write(quote(extracted), mine, out_dir), served
     except Exception as err:  # a bug on one document must not cost the others their records
         record = failed_record(doc, f"internal error: {type(err).__name__}: {err}", resources)
         write_record(record, out_dir)
-        return record
+        return record, None
 
 
 def select_documents(documents: list[CorpusDocument], only: list[str] | None) -> list[CorpusDocument]:
@@ -116,9 +150,10 @@ def select_documents(documents: list[CorpusDocument], only: list[str] | None) ->
 @flow(name="extract-corpus", log_prints=False)
 def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extracted"),
                    only: list[str] | None = None, show_progress: bool = False,
-                   review_db: Path | None = None) -> RunSummary:
+                   review_db: Path | None = None, cache_dir: Path | None = None) -> RunSummary:
     """Extract every document of the corpus (or `only` some) into one record each, with the
-    decisions of `review_db` applied and the names reviewers taught added to the gazetteers."""
+    decisions of `review_db` applied and the names reviewers taught added to the gazetteers.
+    With `cache_dir`, stages whose input, code and settings are unchanged are not re-done."""
     started = time.perf_counter()
     documents = select_documents(discover_documents(corpus_dir), only)
     decisions = []
@@ -127,6 +162,7 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         decisions = store.decisions()
         store.close()
     segmenter, resources = Segmenter(), load_resources(reviewed=reviewed_names(decisions))
+    cache = StageCache(cache_dir) if cache_dir else None
     write_schema(out_dir)
     summary = RunSummary(pipeline=pipeline_info(resources))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -136,10 +172,10 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         for doc in documents:
             progress.update(bar, description=f"extracting {doc.doc_id}")
             doc_started = time.perf_counter()
-            record = _extract_one(doc, segmenter, resources, decisions, out_dir)
+            record, served = _extract_one(doc, segmenter, resources, decisions, out_dir, cache)
             summary.outcomes.append(DocumentOutcome(
                 record.doc_id, record.status, record.error, len(record.sentences), len(record.entities),
-                round(time.perf_counter() - doc_started, 3)))
+                round(time.perf_counter() - doc_started, 3), served))
             progress.advance(bar)
     if not only:
         summary.pruned = prune_records(out_dir, {d.doc_id for d in documents})

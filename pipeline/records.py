@@ -20,7 +20,7 @@ from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
 from pipeline.linking import tag_entities
 from pipeline.resources import Resources, load_resources
 from pipeline.segment import SENTENCE_END, Segmentation, Segmenter, detect_language, segment_text
-from pipeline.themes import Taxonomy, previous_discovered, theme_corpus
+from pipeline.themes import Taxonomy, ThemeParameters, corpus_fingerprint, previous_discovered, theme_corpus
 from pipeline.types import SCHEMA_VERSION, DocumentRecord, Entity, Metadata, PipelineInfo, Source
 
 RECORDS_DIR = "documents"
@@ -185,9 +185,13 @@ def record_path(out_dir: Path, doc_id: str) -> Path:
     return Path(out_dir) / RECORDS_DIR / f"{doc_id}.json"
 
 
-def write_record(record: DocumentRecord, out_dir: Path) -> Path:
+def write_record(record: DocumentRecord, out_dir: Path, only_if_changed: bool = False) -> Path:
+    """`only_if_changed`: leave a byte-identical record (and its modification time) alone."""
     path = record_path(out_dir, record.doc_id)
-    write_atomically(path, record_json(record))
+    content = record_json(record)
+    if only_if_changed and path.exists() and path.read_text(encoding="utf-8") == content:
+        return path
+    write_atomically(path, content)
     return path
 
 
@@ -235,6 +239,8 @@ def apply_themes(out_dir: Path, segmenter: Segmenter, taxonomy: Taxonomy) -> dic
     map_path = out_dir / THEME_MAP
     previous = json.loads(map_path.read_text(encoding="utf-8")) if map_path.exists() else None
     records = read_records(out_dir)
+    if previous and previous.get("fingerprint") == corpus_fingerprint(records, taxonomy, ThemeParameters()):
+        return previous  # no text, taxonomy or code changed since the map was made
     themed = theme_corpus(records, segmenter, taxonomy, previous_discovered(previous))
     for before, after in zip(sorted(records, key=lambda r: r.doc_id), themed.records):
         if before.themes != after.themes:

@@ -628,6 +628,16 @@ def previous_discovered(theme_map: dict | None) -> list[DiscoveredTheme]:
             for t in themes if t.get("group") == DISCOVERED and t.get("signature")]
 
 
+def corpus_fingerprint(records: list[DocumentRecord], taxonomy: Taxonomy, parameters: ThemeParameters) -> str:
+    """What the theme map depends on: every text, the taxonomy, the parameters and this code."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(json.dumps([taxonomy.digest, vars(parameters)], sort_keys=True).encode())
+    for record in sorted(records, key=lambda r: r.doc_id):
+        if record.status == "ok":
+            digest.update(record.doc_id.encode() + b"\0" + hashlib.sha256(record.text.encode()).digest())
+    return digest.hexdigest()[:16]
+
+
 def theme_corpus(records: list[DocumentRecord], segmenter: Segmenter, taxonomy: Taxonomy,
                  previous: list[DiscoveredTheme] | None = None,
                  parameters: ThemeParameters = ThemeParameters()) -> ThemedCorpus:
@@ -641,15 +651,18 @@ def theme_corpus(records: list[DocumentRecord], segmenter: Segmenter, taxonomy: 
     tokenizer = BridgeTokenizer(taxonomy, segmenter, aligned)
     tokenized = [tokenizer(p) for p in passages]
     if not passages:
-        return ThemedCorpus([r.model_copy(update={"themes": []}) for r in records],
-                            _theme_map(taxonomy, parameters, None, [], [], previous or []))
+        theme_map = _theme_map(taxonomy, parameters, None, [], [], previous or [])
+        theme_map["fingerprint"] = corpus_fingerprint(records, taxonomy, parameters)
+        return ThemedCorpus([r.model_copy(update={"themes": []}) for r in records], theme_map)
     model = ThemeModel(taxonomy, parameters, previous, aligned).fit(passages, tokenized)
     assigned = model.transform(passages, tokenized)
     per_doc: dict[str, list[tuple[Passage, list[PassageTheme]]]] = defaultdict(list)
     for passage, themes in zip(passages, assigned):
         per_doc[passage.doc_id].append((passage, themes))
     themed = [r.model_copy(update={"themes": _document_themes(per_doc.get(r.doc_id, []), model)}) for r in records]
-    return ThemedCorpus(themed, _theme_map(taxonomy, parameters, model, passages, assigned, previous or []))
+    theme_map = _theme_map(taxonomy, parameters, model, passages, assigned, previous or [])
+    theme_map["fingerprint"] = corpus_fingerprint(records, taxonomy, parameters)
+    return ThemedCorpus(themed, theme_map)
 
 
 def _describe(theme_id: str, model: ThemeModel) -> tuple[str, str, str]:

@@ -80,3 +80,22 @@ def test_broken_catalog_is_a_usage_error(tmp_path, parks_home):
     result = runner.invoke(app, ["extract", "--corpus", str(tmp_path)])
     assert result.exit_code == 2
     assert "catalog.json" in result.output
+
+
+def test_a_second_run_reuses_what_did_not_change(small_corpus, tmp_path, parks_home):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(small_corpus, corpus)
+    out = tmp_path / "extracted"
+    first = run_parks("extract", "--corpus", str(corpus), "--out", str(out), "--quiet", home=parks_home)
+    assert first.returncode == 1, first.stderr  # the session's cache may already know these files: no count here
+    before = {p.name: p.read_bytes() for p in (out / "documents").iterdir()}
+    second = run_parks("extract", "--corpus", str(corpus), "--out", str(out), "--quiet", home=parks_home)
+    log = " ".join(second.stderr.split())
+    assert "3 documents unchanged since the last run, 0 not parsed again, 2 extracted" in log  # the 2 that fail
+    assert "the previous run of this corpus into" in log
+    assert {p.name: p.read_bytes() for p in (out / "documents").iterdir()} == before
+    shutil.copy(CORPUS / "seeds" / "004_214d4d4eb4e386b6.txt", corpus / "new-paper.txt")
+    third = run_parks("extract", "--corpus", str(corpus), "--out", str(out), "--quiet", home=parks_home)
+    assert "4 documents unchanged since the last run" not in " ".join(third.stderr.split())
+    assert "3 documents unchanged since the last run" in " ".join(third.stderr.split())
+    assert json.loads((out / "documents" / "new-paper.json").read_text(encoding="utf-8"))["status"] == "ok"

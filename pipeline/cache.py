@@ -1,0 +1,85 @@
+"""Stage outputs cached by what made them: the input's hash, the stage's code and its settings.
+
+PDF parsing is the slow part of a run, and most runs change nothing about most documents.
+A stage's key hashes its input (the file's sha256, or the ingested text), the source code of
+the modules that compute it and its configuration, so editing a gazetteer re-runs tagging but
+not parsing, and changing `cleaning.py` re-runs everything after it. Entries are JSON files
+written atomically; a damaged entry counts as missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from functools import cache
+from pathlib import Path
+
+from pipeline import cleaning, entities, figures, ingest, linking, records, resources, segment, types
+from pipeline.ingest import PDF_LAYOUT, IngestedText
+from pipeline.records import write_atomically
+from pipeline.types import DocumentRecord
+
+INGEST_MODULES = (ingest, cleaning)
+RECORD_MODULES = (segment, entities, figures, linking, resources, records, types)
+
+
+@cache
+def code_hash(*modules) -> str:
+    """The modules' source: a stage re-runs when its code changes, with no version to forget to bump."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+def ingest_key(file_sha256: str) -> str:
+    layout = {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")}
+    return key("ingest", file_sha256, code_hash(*INGEST_MODULES), layout)
+
+
+def record_key(ingested: IngestedText, catalog_entry: dict | None, relative_path: str, doc_id: str,
+               resources_digest: str) -> str:
+    return key("record", doc_id, relative_path, hashlib.sha256(ingested.text.encode()).hexdigest(), ingested.sha256,
+               ingested.format, catalog_entry, code_hash(*RECORD_MODULES), resources_digest)
+
+
+class StageCache:
+    """`root/<stage>/<key[:2]>/<key>.json`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, stage: str, entry_key: str) -> Path:
+        return self.root / stage / entry_key[:2] / f"{entry_key}.json"
+
+    def _read(self, stage: str, entry_key: str) -> dict | None:
+        path = self._path(stage, entry_key)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def get_ingested(self, entry_key: str) -> IngestedText | None:
+        data = self._read("ingest", entry_key)
+        try:
+            return IngestedText(**data) if data else None
+        except TypeError:
+            return None
+
+    def put_ingested(self, entry_key: str, ingested: IngestedText) -> None:
+        write_atomically(self._path("ingest", entry_key), json.dumps(asdict(ingested), ensure_ascii=False))
+
+    def get_record(self, entry_key: str) -> DocumentRecord | None:
+        data = self._read("record", entry_key)
+        try:
+            return DocumentRecord.model_validate(data) if data else None
+        except ValueError:
+            return None
+
+    def put_record(self, entry_key: str, record: DocumentRecord) -> None:
+        write_atomically(self._path("record", entry_key), record.model_dump_json())
