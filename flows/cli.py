@@ -58,6 +58,54 @@ def extract(
 
 
 @app.command()
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="Files, or folders whose supported files are all added.")],
+    corpus: Annotated[Path, typer.Option(help="The corpus folder to add to.")] = Path("corpus"),
+    out: Annotated[Path, typer.Option(help="Folder the records are written to.")] = Path("extracted"),
+    title: Annotated[Optional[str], typer.Option(help="Title (English or Chinese), instead of the guessed one.")] = None,
+    year: Annotated[Optional[int], typer.Option(help="Publication year.")] = None,
+    authors: Annotated[Optional[str], typer.Option(help="Authors, separated by ';'.")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Language of the document: zh or en.")] = None,
+) -> None:
+    """Copy papers into the corpus, catalog them, and extract just them.
+
+    Exit code 0 when every file was added and extracted, 1 when some were refused or failed."""
+    if lang not in (None, "zh", "en"):
+        raise typer.BadParameter("zh or en", param_hint="--lang")
+    if not corpus.is_dir():
+        raise typer.BadParameter(f"{corpus} is not a folder", param_hint="--corpus")
+    from pipeline.add import add_documents
+    from pipeline.corpus import CatalogError
+
+    try:
+        outcomes = add_documents(paths, corpus, title=title, year=year, lang=lang,
+                                 authors=[a.strip() for a in authors.split(";") if a.strip()] if authors else None)
+    except CatalogError as err:
+        raise typer.BadParameter(str(err), param_hint="--corpus")
+    table = Table(title=f"parks add -> {corpus}")
+    for column in ("file", "doc_id", "result"):
+        table.add_column(column)
+    for o in outcomes:
+        notes = [f"refused: {o.refused}"] if o.refused else ["added"]
+        notes += o.warnings + ([f"guessed: {', '.join(o.guessed)}"] if o.guessed else [])
+        table.add_row(str(o.source), o.doc_id or "-", "; ".join(notes))
+    console.print(table)
+    added = [o.doc_id for o in outcomes if o.doc_id]
+    if not added:
+        raise typer.Exit(1)
+    home = configure_prefect()
+    from flows.extract import extract_corpus
+    from pipeline.review import DATABASE
+
+    started = datetime.now(timezone.utc)
+    summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=added, review_db=home / DATABASE,
+                             cache_dir=home / "cache")
+    _print_summary(summary, out)
+    _append_run_log(home / "runs.jsonl", started, corpus, out, added, summary)
+    raise typer.Exit(1 if summary.failed or len(added) < len(outcomes) else 0)
+
+
+@app.command()
 def evaluate(
     records: Annotated[Path, typer.Option(help="Folder of document records.")] = Path("extracted/documents"),
     gold: Annotated[Path, typer.Option(help="Folder of gold annotations (tests/gold/README.md).")] = Path("tests/gold"),

@@ -70,7 +70,8 @@ def load_catalog(corpus_dir: Path) -> list[CatalogEntry]:
 
 def write_catalog(corpus_dir: Path, entries: list[CatalogEntry]) -> None:
     ordered = sorted(entries, key=lambda e: e.doc_id)
-    payload = [e.model_dump(exclude_none=True, exclude_defaults=False) for e in ordered]
+    payload = [{k: v for k, v in e.model_dump(exclude_none=True).items() if v != [] or k in ("authors", "languages")}
+               for e in ordered]
     (corpus_dir / CATALOG_NAME).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

@@ -166,3 +166,5 @@ class CatalogEntry(_Strict):
     licence: str | None = None
     languages: list[Lang] = Field(default_factory=list)
     note: str | None = None
+    translations: list[str] = Field(default_factory=list, description="doc_ids of this paper in another language.")
+    guessed: list[str] = Field(default_factory=list, description="Fields `parks add` guessed from the file.")
