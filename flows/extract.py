@@ -49,7 +49,14 @@ class RunSummary:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
-@task(name="ingest", cache_policy=NO_CACHE)
+def transient(task, task_run, state) -> bool:
+    """Retry what a second try can fix (a file system or network hiccup); a document that cannot be
+    read (`ParksError`: encrypted, corrupt, empty ...) fails the same way every time."""
+    error = state.data
+    return isinstance(error, OSError) and not isinstance(error, ParksError)
+
+
+@task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=transient)
 def ingest(doc: CorpusDocument, resources: Resources) -> IngestedText | DocumentRecord:
     """Clean text, or the failed record when the file gives none (deterministic: no retry)."""
     try:

@@ -99,3 +99,14 @@ def test_a_second_run_reuses_what_did_not_change(small_corpus, tmp_path, parks_h
     assert "4 documents unchanged since the last run" not in " ".join(third.stderr.split())
     assert "3 documents unchanged since the last run" in " ".join(third.stderr.split())
     assert json.loads((out / "documents" / "new-paper.json").read_text(encoding="utf-8"))["status"] == "ok"
+
+
+def test_only_transient_errors_are_retried():
+    from prefect.states import Failed
+
+    from flows.extract import transient
+    from pipeline.errors import CorruptPDF
+
+    assert transient(None, None, Failed(data=TimeoutError("network share timed out")))
+    assert not transient(None, None, Failed(data=CorruptPDF("corrupt PDF: Unexpected EOF")))
+    assert not transient(None, None, Failed(data=ValueError("a bug")))
