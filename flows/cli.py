@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -103,6 +104,62 @@ def add(
     _print_summary(summary, out)
     _append_run_log(home / "runs.jsonl", started, corpus, out, added, summary)
     raise typer.Exit(1 if summary.failed or len(added) < len(outcomes) else 0)
+
+
+@app.command()
+def server(
+    port: Annotated[int, typer.Option(help="Port of the Prefect server and its UI.")] = 4200,
+) -> None:
+    """Start a local Prefect server (UI and schedules) on 127.0.0.1, its database in the project
+    data folder. Leave it running; point other commands at it with PREFECT_API_URL."""
+    home = configure_prefect()
+    env = {**os.environ, "PREFECT_UI_ENABLED": "true", "PREFECT_SERVER_API_HOST": "127.0.0.1",
+           "PREFECT_SERVER_API_PORT": str(port)}
+    env.pop("PREFECT_API_URL", None)  # the server is not its own client
+    console.print(f"Prefect server: http://127.0.0.1:{port}/ (state in {home / 'prefect'}). For schedules, in "
+                  f"another shell: export PREFECT_API_URL=http://127.0.0.1:{port}/api; parks schedule")
+    # exec, not a child process: a stop signal reaches the server itself
+    os.execve(sys.executable, [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env)
+
+
+@app.command()
+def schedule(
+    cron: Annotated[str, typer.Option(help="When to re-extract, as a cron expression (default: 03:00 daily).")]
+    = "0 3 * * *",
+    corpus: Annotated[Path, typer.Option(help="Folder of source documents.")] = Path("corpus"),
+    out: Annotated[Path, typer.Option(help="Folder the records are written to.")] = Path("extracted"),
+    name: Annotated[str, typer.Option(help="Name of the deployment in Prefect.")] = "scheduled-re-extraction",
+    api_url: Annotated[Optional[str], typer.Option(help="The Prefect server's API (default: PREFECT_API_URL, "
+                                                        "else http://127.0.0.1:4200/api).")] = None,
+) -> None:
+    """Register the re-extraction of the corpus on a schedule with a Prefect server (`parks server`)
+    and serve it: runs fire at the cron times while this command runs."""
+    import urllib.request
+
+    os.environ["PREFECT_API_URL"] = api_url or os.environ.get("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    try:
+        urllib.request.urlopen(os.environ["PREFECT_API_URL"].rstrip("/") + "/health", timeout=5)
+    except OSError as err:
+        raise typer.BadParameter(f"no Prefect server at {os.environ['PREFECT_API_URL']} ({err}); start one "
+                                 "with `parks server`", param_hint="--api-url")
+    try:
+        from prefect.client.schemas.schedules import CronSchedule
+
+        CronSchedule(cron=cron)
+    except ValueError as err:
+        raise typer.BadParameter(f"{cron!r} is no cron expression: {err}", param_hint="--cron")
+    if not corpus.is_dir():
+        raise typer.BadParameter(f"{corpus} is not a folder", param_hint="--corpus")
+    home = configure_prefect()
+    from flows.extract import extract_corpus
+    from pipeline.review import DATABASE
+
+    console.print(f"serving {name!r} ({cron}) on {os.environ['PREFECT_API_URL']}; watch the runs in the Prefect UI "
+                  "under Deployments. Ctrl+C to stop.")
+    extract_corpus.serve(name=name, cron=cron, parameters={
+        "corpus_dir": str(corpus.resolve()), "out_dir": str(out.resolve()),
+        "review_db": str(home / DATABASE), "cache_dir": str(home / "cache")})
 
 
 @app.command()

@@ -1,6 +1,5 @@
 """The extraction flow: one task per document stage, each a plain `pipeline` function."""
 
-from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
