@@ -65,9 +65,9 @@ class RecordCache:
         return sorted(p.stem for p in self.folder.glob("*.json") if DOC_ID.match(p.stem))
 
     def get(self, doc_id: str) -> DocumentRecord:
-        if not DOC_ID.match(doc_id) or doc_id not in self.ids():
+        path = self.folder / f"{doc_id}.json"  # the pattern allows no '/' and no leading '.': inside the folder
+        if not DOC_ID.match(doc_id) or not path.is_file():
             raise HTTPException(404, f"no document {doc_id!r}")
-        path = self.folder / f"{doc_id}.json"
         mtime = path.stat().st_mtime_ns
         cached = self._cache.get(doc_id)
         if not cached or cached[0] != mtime:
