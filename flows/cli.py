@@ -41,21 +41,32 @@ def extract(
     if not corpus.is_dir():
         raise typer.BadParameter(f"{corpus} is not a folder", param_hint="--corpus")
     home = configure_prefect()
-    from flows.extract import extract_corpus, select_documents  # Prefect reads its settings on import
+    from flows.extract import select_documents  # Prefect reads its settings on import
     from pipeline.corpus import CatalogError, discover_documents
-    from pipeline.review import DATABASE
 
     try:
         select_documents(discover_documents(corpus), only)
     except (CatalogError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--only" if isinstance(err, ValueError) and only else "--corpus")
+    summary = _run_extraction(home, corpus, out, only, show_progress=not quiet and sys.stderr.isatty(),
+                              use_cache=not no_cache)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None, show_progress: bool = False,
+                    use_cache: bool = True):
+    """The flow run behind `extract` and `add`: decisions and cache from the data folder, the
+    summary printed, the run logged."""
+    from flows.extract import extract_corpus  # Prefect reads its settings on import
+    from pipeline.review import DATABASE
+
     started = datetime.now(timezone.utc)
     previous_seconds = _previous_seconds(home / "runs.jsonl", corpus, out, only)
-    summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=only, show_progress=not quiet and sys.stderr.isatty(),
-                             review_db=home / DATABASE, cache_dir=None if no_cache else home / "cache")
+    summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=only, show_progress=show_progress,
+                             review_db=home / DATABASE, cache_dir=home / "cache" if use_cache else None)
     _print_summary(summary, out, previous_seconds)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
-    raise typer.Exit(1 if summary.failed else 0)
+    return summary
 
 
 @app.command()
@@ -94,15 +105,7 @@ def add(
     added = [o.doc_id for o in outcomes if o.doc_id]
     if not added:
         raise typer.Exit(1)
-    home = configure_prefect()
-    from flows.extract import extract_corpus
-    from pipeline.review import DATABASE
-
-    started = datetime.now(timezone.utc)
-    summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=added, review_db=home / DATABASE,
-                             cache_dir=home / "cache")
-    _print_summary(summary, out)
-    _append_run_log(home / "runs.jsonl", started, corpus, out, added, summary)
+    summary = _run_extraction(configure_prefect(), corpus, out, added)
     raise typer.Exit(1 if summary.failed or len(added) < len(outcomes) else 0)
 
 

@@ -15,8 +15,8 @@ from pipeline.errors import ParksError
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import tag_entities
 from pipeline.cache import StageCache, ingest_key, record_key
-from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, read_record,
-                              record_path, write_record, write_schema)
+from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, update_record,
+                              write_record, write_schema)
 from pipeline.resources import Resources, load_resources
 from pipeline.review import Decision, ReviewStore, apply_decisions, reviewed_names
 from pipeline.segment import Segmentation, Segmenter, segment_text
@@ -83,19 +83,8 @@ def build(doc: CorpusDocument, ingested: IngestedText, segmentation: Segmentatio
 
 @task(name="write-record", cache_policy=NO_CACHE)
 def write(extracted: DocumentRecord, decisions: list[Decision], out_dir: Path) -> DocumentRecord:
-    """The record with the reviewers' decisions applied (and the themes it had, while its text is
-    the same: themes are corpus-level), written atomically when it changed."""
-    record = apply_decisions(extracted, decisions)
-    previous = record_path(out_dir, record.doc_id)
-    if previous.exists():
-        try:
-            old = read_record(previous)
-        except ValueError:
-            old = None
-        if old is not None and old.text == record.text:
-            record = record.model_copy(update={"themes": old.themes})
-    write_record(record, out_dir, only_if_changed=True)
-    return record
+    """The record with the reviewers' decisions applied, written when it changed."""
+    return update_record(apply_decisions(extracted, decisions), out_dir)
 
 
 @task(name="themes", cache_policy=NO_CACHE)
@@ -121,7 +110,7 @@ def _extract_one(doc: CorpusDocument, segmenter: Segmenter, resources: Resources
         if ingested is None:
             ingested = ingest(quote(doc), quoted_resources)
             if isinstance(ingested, DocumentRecord):
-                write_record(ingested, out_dir, only_if_changed=True)
+                update_record(ingested, out_dir)
                 return ingested, None
             if cache:
                 cache.put_ingested(ingest_key(ingested.sha256), ingested)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.resources import name_key
+from pipeline.segment import detect_language
 
 ENTITY_TYPES = ("country", "park", "company", "figure")
 FIGURE_TOLERANCE = 0.005  # strict on figures: same unit, value within 0.5 %
@@ -189,7 +190,7 @@ def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str]) -> T
             if start < 0:
                 raise ValueError(f"{gold_path}: quote not in the record's text: {item['quote'][:40]!r}")
             span = (start, start + len(item["quote"]))
-            lang = "zh" if len(re.findall(r"[\u4e00-\u9fff]", item["quote"])) * 2 > len(re.findall(r"[A-Za-z]+", item["quote"])) else "en"
+            lang = detect_language(item["quote"]) or "en"
             passages[lang] = passages.get(lang, 0) + 1
             truth = set(item["themes"]) & set(seeded)
             predicted = predicted_themes(record, span) & set(seeded)

@@ -185,14 +185,29 @@ def record_path(out_dir: Path, doc_id: str) -> Path:
     return Path(out_dir) / RECORDS_DIR / f"{doc_id}.json"
 
 
-def write_record(record: DocumentRecord, out_dir: Path, only_if_changed: bool = False) -> Path:
-    """`only_if_changed`: leave a byte-identical record (and its modification time) alone."""
+def write_record(record: DocumentRecord, out_dir: Path) -> Path:
     path = record_path(out_dir, record.doc_id)
-    content = record_json(record)
-    if only_if_changed and path.exists() and path.read_text(encoding="utf-8") == content:
-        return path
-    write_atomically(path, content)
+    write_atomically(path, record_json(record))
     return path
+
+
+def update_record(record: DocumentRecord, out_dir: Path) -> DocumentRecord:
+    """Write a re-extracted record over the previous one, reading that once: the themes it had
+    stay while its text is the same (themes are corpus-level), and a byte-identical record (with
+    its modification time) is left alone."""
+    path = record_path(out_dir, record.doc_id)
+    previous = path.read_text(encoding="utf-8") if path.exists() else None
+    if previous is not None:
+        try:
+            old = DocumentRecord.model_validate_json(previous)
+        except ValueError:
+            old = None
+        if old is not None and old.text == record.text:
+            record = record.model_copy(update={"themes": old.themes})
+    content = record_json(record)
+    if content != previous:
+        write_atomically(path, content)
+    return record
 
 
 def read_record(path: Path) -> DocumentRecord:

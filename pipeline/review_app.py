@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.records import RECORDS_DIR, read_record, write_record
 from pipeline.resources import Resources
-from pipeline.review import CORRECTABLE, ReviewError, ReviewStore, apply_decisions, decide, entity_key, undo
+from pipeline.review import ReviewError, ReviewStore, apply_decisions, decide, entity_key, undo
 from pipeline.types import DocumentRecord, Entity
 
 STATIC = Path(__file__).parent / "review_static"
@@ -198,8 +198,6 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources) -> FastA
     def make_decision(body: DecisionBody):
         with write_lock:
             record = records.get(body.doc_id)
-            if body.after and set(body.after) - set(CORRECTABLE):
-                raise ReviewError(f"correctable fields: {', '.join(CORRECTABLE)}")
             decision = decide(record, body.entity_id, body.action, body.reviewer, body.after)
             store.add(decision)
             record = _rewrite(body.doc_id)

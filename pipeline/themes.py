@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from pipeline.cleaning import CJK_CHAR
 from pipeline.resources import DATA_DIR, alternation
 from pipeline.segment import Segmenter
 from pipeline.types import DocumentRecord, DocumentTheme, ThemePassage
@@ -172,7 +173,6 @@ def passages_of(record: DocumentRecord) -> list[Passage]:
 # --- bridged tokens ---------------------------------------------------------------
 
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[&'’][A-Za-z0-9]+)*")  # 'company-led' is two words
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _inflect = inflect.engine()
 
 
@@ -200,8 +200,8 @@ def bridge_token(pair: AlignedTerm) -> str:
 class TermMatch:
     concept: str
     term: str  # as written in the taxonomy
-    start: int  # offsets in the passage
-    end: int
+    surface: str  # as written in the passage: what the explanation shows
+    start: int  # offset in the passage
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,6 @@ class PassageTokens:
     tokens: tuple[str, ...]
     size: int  # English words or Chinese characters: how much text the evidence is spread over
     lead: int = 0  # end of the first sentence (or heading): where a paragraph says what it is about
-    text: str = ""
 
 
 class BridgeTokenizer:
@@ -226,23 +225,17 @@ class BridgeTokenizer:
         self.jieba = segmenter.nlp_zh.tokenizer.jieba_seg
         self._en_terms: dict[str, list[tuple[tuple[str, ...], str | None, str]]] = defaultdict(list)
         zh_terms: dict[str, tuple[str | None, str]] = {}
-        for term in taxonomy.not_terms["en"]:  # a concept of None: consumed, never counted
-            forms = tuple(english_form(w) for w in _EN_WORD.findall(term))
-            self._en_terms[forms[0]].append((forms, None, term))
-        for term in taxonomy.not_terms["zh"]:
-            zh_terms[term.lower()] = (None, term)
-        for pair in aligned:  # both sides become one token, like a concept without a theme
-            forms = tuple(english_form(w) for w in _EN_WORD.findall(pair.en))
-            if forms:
-                self._en_terms[forms[0]].append((forms, bridge_token(pair), pair.en))
-            zh_terms.setdefault(pair.zh.lower(), (bridge_token(pair), pair.zh))
-        for concept in taxonomy.concepts.values():
-            for term in concept.terms_en:
+        # key None: consumed, never counted; "~…": an aligned pair, a concept without a theme
+        entries = [(None, taxonomy.not_terms["en"], taxonomy.not_terms["zh"])]
+        entries += [(bridge_token(pair), (pair.en,), (pair.zh,)) for pair in aligned]
+        entries += [(c.key, c.terms_en, c.terms_zh) for c in taxonomy.concepts.values()]
+        for key, terms_en, terms_zh in entries:
+            for term in terms_en:
                 forms = tuple(english_form(w) for w in _EN_WORD.findall(term))
                 if forms:
-                    self._en_terms[forms[0]].append((forms, concept.key, term))
-            for term in concept.terms_zh:
-                zh_terms.setdefault(term.lower(), (concept.key, term))
+                    self._en_terms[forms[0]].append((forms, key, term))
+            for term in terms_zh:
+                zh_terms.setdefault(term.lower(), (key, term))
         for candidates in self._en_terms.values():
             candidates.sort(key=lambda c: -len(c[0]))
         self._zh_terms = zh_terms
@@ -261,8 +254,8 @@ class BridgeTokenizer:
                     if key and key.startswith("~"):
                         tokens.append(key)
                     elif key:
-                        end = words[i + len(term_forms) - 1].end()
-                        matches.append(TermMatch(key, term, words[i].start(), end))
+                        start, end = words[i].start(), words[i + len(term_forms) - 1].end()
+                        matches.append(TermMatch(key, term, text[start:end], start))
                         tokens.append("@" + key)
                     i += len(term_forms)
                     break
@@ -270,7 +263,7 @@ class BridgeTokenizer:
                 if len(forms[i]) > 1 and forms[i] not in self.taxonomy.stopwords_en and not forms[i][0].isdigit():
                     tokens.append(forms[i])
                 i += 1
-        return PassageTokens(tuple(matches), tuple(tokens), len(words), lead_end(text), text)
+        return PassageTokens(tuple(matches), tuple(tokens), len(words), lead_end(text))
 
     def _chinese(self, text: str) -> PassageTokens:
         matches, tokens, position = [], [], 0
@@ -280,18 +273,18 @@ class BridgeTokenizer:
             if key and key.startswith("~"):
                 tokens.append(key)
             elif key:
-                matches.append(TermMatch(key, term, match.start(), match.end()))
+                matches.append(TermMatch(key, term, match.group(), match.start()))
                 tokens.append("@" + key)
             position = match.end()
         tokens += self._jieba_words(text[position:])
-        return PassageTokens(tuple(matches), tuple(tokens), len(_CJK.findall(text)) // 2 + len(_EN_WORD.findall(text)),
-                             lead_end(text), text)
+        return PassageTokens(tuple(matches), tuple(tokens), len(CJK_CHAR.findall(text)) // 2 + len(_EN_WORD.findall(text)),
+                             lead_end(text))
 
     def _jieba_words(self, text: str) -> list[str]:
         words = []
         for word in self.jieba.lcut(text):
             word = word.strip()
-            if _CJK.search(word):
+            if CJK_CHAR.search(word):
                 if len(word) > 1 and word not in self.taxonomy.stopwords_zh:
                     words.append(word)
             elif _EN_WORD.fullmatch(word):
@@ -312,7 +305,7 @@ def lead_end(text: str) -> int:
 def token_language(token: str) -> str | None:
     if token.startswith("@"):
         return None
-    return "zh" if _CJK.search(token) else "en"
+    return "zh" if CJK_CHAR.search(token) else "en"
 
 
 # --- term alignment ---------------------------------------------------------------
@@ -336,7 +329,7 @@ def keyword_pairs(text: str) -> list[tuple[str, str]]:
     if len(zh_items) < 2 or len(zh_items) != len(en_items):
         return []
     return [(e, z) for e, z in zip(en_items, zh_items)
-            if e and z and _CJK.search(z) and not _CJK.search(e) and len(z) <= 12 and len(e.split()) <= 6]
+            if e and z and CJK_CHAR.search(z) and not CJK_CHAR.search(e) and len(z) <= 12 and len(e.split()) <= 6]
 
 
 def align_terms(texts: list[str], taxonomy: Taxonomy) -> list[AlignedTerm]:
@@ -417,25 +410,50 @@ class ThemeModel:
         self.aligned = list(aligned)
 
     def fit(self, passages: list[Passage], tokenized: list[PassageTokens]) -> ThemeModel:
+        self._fit(passages, tokenized)
+        return self
+
+    def transform(self, passages: list[Passage], tokenized: list[PassageTokens]) -> list[list[PassageTheme]]:
+        return self._assign([self._seeded(t) for t in tokenized], self.nmf_.transform(self._matrix(tokenized)))
+
+    def fit_transform(self, passages: list[Passage], tokenized: list[PassageTokens]) -> list[list[PassageTheme]]:
+        """`fit` then `transform`, scoring each passage and projecting the corpus once."""
+        return self._assign(*self._fit(passages, tokenized))
+
+    def _fit(self, passages: list[Passage], tokenized: list[PassageTokens]) -> tuple[list, np.ndarray]:
         """Term weights and concept names from every passage; the discovered themes from the
-        passages no seeded theme explains, so discovery finds what the taxonomy lacks."""
+        passages no seeded theme explains, so discovery finds what the taxonomy lacks. Returns
+        every passage's seeded themes and NMF weights."""
         p = self.parameters
         self.n_passages_ = len(passages)
         term_passages = Counter(term for tokens in tokenized for term in {m.term for m in tokens.matches})
         self.term_weight_ = {term: self._weight(n) for term, n in term_passages.items()}
         self.concept_names_ = self._concept_names(tokenized)
-        residual = [i for i, tokens in enumerate(tokenized) if not self._seeded(tokens)]
+        seeded = [self._seeded(tokens) for tokens in tokenized]
+        residual = [i for i, themes in enumerate(seeded) if not themes]
         self.common_ = self._common_words([tokenized[i] for i in residual], [passages[i].lang for i in residual])
-        bridged = [[t for t in tokenized[i].tokens if t not in self.common_] for i in residual]
         self.vectorizer_ = TfidfVectorizer(analyzer=_as_is, min_df=2, max_df=0.4, sublinear_tf=True)
-        matrix = self.vectorizer_.fit_transform(bridged)
+        self.vectorizer_.fit(self._words([tokenized[i] for i in residual]))
         self.vocabulary_ = self.vectorizer_.get_feature_names_out()
+        everything = self._matrix(tokenized)
+        matrix = everything[residual]
         n_components = min(p.n_components, matrix.shape[0], matrix.shape[1])
         self.nmf_ = NMF(n_components=n_components, init="nndsvda", random_state=p.random_state, max_iter=400)
         self.nmf_.fit(matrix)
-        everything = self.vectorizer_.transform([[t for t in x.tokens if t not in self.common_] for x in tokenized])
-        self.discovered_ = self._name_components(self.nmf_.transform(everything), passages)
-        return self
+        weights = self.nmf_.transform(everything)
+        self.discovered_ = self._name_components(weights, passages)
+        return seeded, weights
+
+    def _words(self, tokenized: list[PassageTokens]) -> list[list[str]]:
+        return [[t for t in x.tokens if t not in self.common_] for x in tokenized]
+
+    def _matrix(self, tokenized: list[PassageTokens]):
+        return self.vectorizer_.transform(self._words(tokenized))
+
+    def _assign(self, seeded: list[list[PassageTheme]], weights: np.ndarray) -> list[list[PassageTheme]]:
+        """A passage's seeded themes, or when it has none its discovered ones: discovery covers
+        what the taxonomy does not."""
+        return [themes or self._discovered(row) for themes, row in zip(seeded, weights)]
 
     def _common_words(self, tokenized: list[PassageTokens], languages: list[str]) -> frozenset[str]:
         """Words in more than `max_language_share` of their own language's passages: they say
@@ -455,19 +473,11 @@ class ThemeModel:
                 used[match.concept][match.term] += 1
         names = {}
         for key, concept in self.taxonomy.concepts.items():
-            en = [t for t, _ in used[key].most_common() if not _CJK.search(t)]
-            zh = [t for t, _ in used[key].most_common() if _CJK.search(t)]
+            ranked = [t for t, _ in used[key].most_common()]
+            en = [t for t in ranked if not CJK_CHAR.search(t)]
+            zh = [t for t in ranked if CJK_CHAR.search(t)]
             names[key] = (en[0] if en else concept.name_en, zh[0] if zh else concept.name_zh)
         return names
-
-    def transform(self, passages: list[Passage], tokenized: list[PassageTokens]) -> list[list[PassageTheme]]:
-        matrix = self.vectorizer_.transform([[t for t in x.tokens if t not in self.common_] for x in tokenized])
-        weights = self.nmf_.transform(matrix)
-        themes = []
-        for tokens, row in zip(tokenized, weights):
-            seeded = self._seeded(tokens)
-            themes.append(seeded or self._discovered(row))  # discovery covers what the taxonomy does not
-        return themes
 
     # seeded
 
@@ -492,7 +502,7 @@ class ThemeModel:
             lead = p.lead_weight if match.start < tokens.lead else 1.0
             weight = concept.weight * self.term_weight_.get(match.term, 1.0) * lead
             weights[match.term] = max(weight, weights.get(match.term, 0.0))
-            surface.setdefault(match.term, tokens.text[match.start:match.end])
+            surface.setdefault(match.term, match.surface)
         dilution = math.sqrt(max(1.0, tokens.size / p.size_reference))
         evidence = {theme_id: sum(weights[t] * (1 + 0.5 * math.log(n)) for t, n in terms.items())
                     for theme_id, terms in counts.items()}
@@ -650,12 +660,10 @@ def theme_corpus(records: list[DocumentRecord], segmenter: Segmenter, taxonomy: 
     aligned = align_terms([r.text for r in records if r.status == "ok"], taxonomy)
     tokenizer = BridgeTokenizer(taxonomy, segmenter, aligned)
     tokenized = [tokenizer(p) for p in passages]
-    if not passages:
-        theme_map = _theme_map(taxonomy, parameters, None, [], [], previous or [])
-        theme_map["fingerprint"] = corpus_fingerprint(records, taxonomy, parameters)
-        return ThemedCorpus([r.model_copy(update={"themes": []}) for r in records], theme_map)
-    model = ThemeModel(taxonomy, parameters, previous, aligned).fit(passages, tokenized)
-    assigned = model.transform(passages, tokenized)
+    model, assigned = None, []
+    if passages:
+        model = ThemeModel(taxonomy, parameters, previous, aligned)
+        assigned = model.fit_transform(passages, tokenized)
     per_doc: dict[str, list[tuple[Passage, list[PassageTheme]]]] = defaultdict(list)
     for passage, themes in zip(passages, assigned):
         per_doc[passage.doc_id].append((passage, themes))
@@ -701,7 +709,7 @@ def _theme_map(taxonomy: Taxonomy, parameters: ThemeParameters, model: ThemeMode
     entries = []
     for seeded in taxonomy.themes:
         entries.append(_map_entry(seeded.id, seeded.label, seeded.label_zh, seeded.group, hits[seeded.id],
-                                  _seed_terms(hits[seeded.id], taxonomy)))
+                                  _seed_terms(hits[seeded.id])))
     discovered = list(model.discovered_.values()) if model else []
     active = {t.id for t in discovered}
     for theme in discovered:
@@ -724,11 +732,11 @@ def _theme_map(taxonomy: Taxonomy, parameters: ThemeParameters, model: ThemeMode
     }
 
 
-def _seed_terms(hits: list[tuple[Passage, PassageTheme]], taxonomy: Taxonomy) -> dict[str, list[str]]:
+def _seed_terms(hits: list[tuple[Passage, PassageTheme]]) -> dict[str, list[str]]:
     counts = {"en": Counter(), "zh": Counter()}
     for _, hit in hits:
         for term in hit.terms:
-            counts["zh" if _CJK.search(term) else "en"][term] += 1
+            counts["zh" if CJK_CHAR.search(term) else "en"][term] += 1
     return {lang: [t for t, _ in sorted(c.items(), key=lambda x: (-x[1], x[0]))[:10]] for lang, c in counts.items()}
 
 

@@ -225,3 +225,14 @@ def test_gold_quotes_are_in_the_records():
         text = json.loads((EXTRACTED / "documents" / f"{gold['doc_id']}.json").read_text(encoding="utf-8"))["text"]
         for item in gold["passages"]:
             assert text.count(item["quote"]) == 1, (path.name, item["quote"][:30])
+
+
+def test_a_fitted_model_transforms_passages_as_fit_transform_did(records, segmenter, taxonomy):
+    from pipeline.themes import BridgeTokenizer as Tokenizer, ThemeModel, align_terms
+
+    passages = [p for r in records for p in passages_of(r)]
+    aligned = align_terms([r.text for r in records], taxonomy)
+    tokenizer = Tokenizer(taxonomy, segmenter, aligned)
+    tokenized = [tokenizer(p) for p in passages]
+    model = ThemeModel(taxonomy, aligned=aligned)
+    assert model.fit_transform(passages, tokenized) == model.transform(passages, tokenized)
