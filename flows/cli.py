@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.environment import configure_prefect, data_dir
+from flows.environment import configure_prefect, data_dir, shared_api
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Text mining of the literature on China's overseas industrial parks.")
@@ -32,6 +32,11 @@ def extract(
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Extract just this doc_id (repeatable).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-do every stage of every document.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Documents extracted in parallel, each in its own process.")] = 1,
+    dask_address: Annotated[Optional[str], typer.Option(help="Run the documents on this Dask cluster "
+                                                             "(tcp://host:port). Its workers need this package and, on "
+                                                             "other machines, a Prefect server they can reach "
+                                                             "(PREFECT_API_URL).")] = None,
 ) -> None:
     """Extract every document of the corpus into extracted/documents/<doc_id>.json.
 
@@ -49,21 +54,23 @@ def extract(
     except (CatalogError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--only" if isinstance(err, ValueError) and only else "--corpus")
     summary = _run_extraction(home, corpus, out, only, show_progress=not quiet and sys.stderr.isatty(),
-                              use_cache=not no_cache)
+                              use_cache=not no_cache, workers=workers, dask_address=dask_address)
     raise typer.Exit(1 if summary.failed else 0)
 
 
 def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None, show_progress: bool = False,
-                    use_cache: bool = True):
+                    use_cache: bool = True, workers: int = 1, dask_address: str | None = None):
     """The flow run behind `extract` and `add`: decisions and cache from the data folder, the
     summary printed, the run logged."""
-    from flows.extract import extract_corpus  # Prefect reads its settings on import
+    from flows.extract import extract_corpus, task_runner  # Prefect reads its settings on import
     from pipeline.review import DATABASE
 
     started = datetime.now(timezone.utc)
     previous_seconds = _previous_seconds(home / "runs.jsonl", corpus, out, only)
-    summary = extract_corpus(corpus_dir=corpus, out_dir=out, only=only, show_progress=show_progress,
-                             review_db=home / DATABASE, cache_dir=home / "cache" if use_cache else None)
+    run = extract_corpus.with_options(task_runner=task_runner(workers, dask_address))
+    with shared_api():
+        summary = run(corpus_dir=corpus, out_dir=out, only=only, show_progress=show_progress,
+                      review_db=home / DATABASE, cache_dir=home / "cache" if use_cache else None)
     _print_summary(summary, out, previous_seconds)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     return summary

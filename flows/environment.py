@@ -4,6 +4,7 @@ local server starts reliably on a busy 2-core machine (see STACK-NOTES)."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULTS = {
@@ -28,3 +29,25 @@ def configure_prefect() -> Path:
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
     return home
+
+
+@contextmanager
+def shared_api():
+    """One Prefect API for the whole run. Without a configured server Prefect starts a temporary
+    one per process, so every worker process (or Dask worker) would start and feed its own: we
+    start it here, once, and point the workers at it."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield os.environ["PREFECT_API_URL"]
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield server.api_url
+    finally:
+        del os.environ["PREFECT_API_URL"]
+        server.stop()
