@@ -178,9 +178,9 @@ def evaluate(
     gold: Annotated[Path, typer.Option(help="Folder of gold annotations (tests/gold/README.md).")] = Path("tests/gold"),
     out: Annotated[Path, typer.Option(help="Where the scores are written as JSON.")] = Path("extracted/evaluation.json"),
 ) -> None:
-    """Precision, recall and F1 of entities (per type and language) and of seeded themes
-    (per group and language) against gold annotations."""
-    from pipeline.evaluation import ENTITY_TYPES, evaluate as score, evaluate_themes
+    """Precision, recall and F1 against gold annotations: entities (per type and language), seeded
+    themes (per group and language) and the park dataset's relations (gold/parks/)."""
+    from pipeline.evaluation import ENTITY_TYPES, evaluate as score, evaluate_parks, evaluate_themes
     from pipeline.records import write_atomically
     from pipeline.themes import load_taxonomy
 
@@ -190,6 +190,7 @@ def evaluate(
     try:
         report = score(records, gold)
         themes = evaluate_themes(records, gold, {t.id: t.group for t in load_taxonomy().themes})
+        parks = evaluate_parks(records.parent, gold / "parks") if (gold / "parks").is_dir() else None
     except (FileNotFoundError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--records")
     table = Table(title=f"entities against gold: {report['documents']} documents (distinct entities per document)")
@@ -213,8 +214,60 @@ def evaluate(
     for language, group, m in rows:
         table.add_row(language, group, str(m["themes"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
     Console().print(table)
-    write_atomically(out, json.dumps({**report, "themes": themes}, ensure_ascii=False, indent=1) + "\n")
+    if parks:
+        table = Table(title=f"park dataset against gold ({gold / 'parks'}): parks found by name; host countries of "
+                            "found parks; companies (park, company, relation), figures (park, value, unit) and founding "
+                            "years from each document's sentences")
+        for column in ("what", "gold", "found", "correct", "precision", "recall", "F1"):
+            table.add_column(column, justify="left" if column == "what" else "right")
+        for what, c in parks.items():
+            table.add_row(what, str(c["tp"] + c["fn"]), str(c["tp"] + c["fp"]), str(c["tp"]), f"{c['precision']:.3f}",
+                          f"{c['recall']:.3f}", f"{c['f1']:.3f}")
+        Console().print(table)
+    write_atomically(out, json.dumps({**report, "themes": themes, "parks": parks}, ensure_ascii=False, indent=1)
+                     + "\n")
     console.print(f"written: {out}")
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="csv, jsonl or xlsx.")] = "csv",
+    out: Annotated[Path, typer.Option(help="Folder the tables are written to.")] = Path("extracted/export"),
+    records: Annotated[Path, typer.Option(help="Folder `parks extract` wrote (dataset and records).")]
+    = Path("extracted"),
+) -> None:
+    """Flat tables of the dataset (parks, companies, countries, park_companies, figures, mentions,
+    document_themes) for Excel and pandas, UTF-8 with Chinese intact."""
+    from pipeline.dataset import read_dataset
+    from pipeline.export import FORMATS, dataset_tables, write_tables
+
+    if format not in FORMATS:
+        raise typer.BadParameter(f"one of {', '.join(FORMATS)}", param_hint="--format")
+    try:
+        dataset = read_dataset(records)
+    except (FileNotFoundError, ValueError) as err:
+        raise typer.BadParameter(str(err), param_hint="--records")
+    tables = dataset_tables(dataset, records)
+    for path in write_tables(tables, out, format):
+        console.print(f"written: {path}")
+    console.print(", ".join(f"{name}: {len(rows)} rows" for name, rows in tables.items()))
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option(help="Folder the report is written to.")] = Path("extracted/report"),
+    records: Annotated[Path, typer.Option(help="Folder `parks extract` wrote (dataset and records).")]
+    = Path("extracted"),
+) -> None:
+    """A static HTML report (charts and tables) that opens offline; `parks review` links to it."""
+    from pipeline.dataset import read_dataset
+    from pipeline.report import write_report
+
+    try:
+        dataset = read_dataset(records)
+    except (FileNotFoundError, ValueError) as err:
+        raise typer.BadParameter(str(err), param_hint="--records")
+    console.print(f"written: {write_report(dataset, records, out)}")
 
 
 @app.command()
@@ -293,6 +346,10 @@ def _print_summary(summary, out: Path, previous_seconds: float | None = None) ->
         discovered = [t for t in carried if t.startswith("discovered.")]
         console.print(f"themes: {len(carried) - len(discovered)} seeded and {len(discovered)} discovered themes carried "
                       f"by passages -> {out}/themes.json")
+    if summary.dataset:
+        d = summary.dataset
+        console.print(f"dataset: {d['parks']} parks, {d['companies']} companies, {d['countries']} countries -> "
+                      f"{out}/parks.json, companies.json, countries.json")
     if summary.pruned:
         console.print(f"removed records of documents no longer in the corpus: {', '.join(summary.pruned)}")
     served = [o.cached for o in summary.outcomes]

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pipeline.cache import StageCache, ingest_key, record_key
 from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
+from pipeline.dataset import build_dataset, write_dataset
 from pipeline.errors import ParksError
 from pipeline.ingest import ingest_file
 from pipeline.linking import tag_entities
@@ -50,6 +51,7 @@ class RunSummary:
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     themes: dict = field(default_factory=dict)  # theme id -> passages carrying it
+    dataset: dict = field(default_factory=dict)  # parks, companies, countries -> records
     seconds: float = 0.0
 
     @property
@@ -143,6 +145,14 @@ def themes(out_dir: Path, segmenter: Segmenter) -> dict:
     return apply_themes(out_dir, segmenter, load_taxonomy())
 
 
+@task(name="dataset", cache_policy=NO_CACHE)
+def dataset(out_dir: Path) -> dict[str, int]:
+    """Corpus-level: parks.json, companies.json and countries.json from every record in `out_dir`."""
+    built = build_dataset(out_dir)
+    write_dataset(built, out_dir)
+    return {"parks": len(built.parks), "companies": len(built.companies), "countries": len(built.countries)}
+
+
 def select_documents(documents: list[CorpusDocument], only: list[str] | None) -> list[CorpusDocument]:
     if not only:
         return documents
@@ -205,5 +215,6 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         summary.pruned = prune_records(out_dir, {d.doc_id for d in documents})
     theme_map = themes(out_dir, quote(segmenter))
     summary.themes = {t["id"]: sum(t["passages_by_language"].values()) for t in theme_map["themes"]}
+    summary.dataset = dataset(out_dir)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary

@@ -228,3 +228,67 @@ def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str]) -
         "by_theme": {t: {"group": seeded[t], **c.as_dict()} for t, c in scores.by_theme.items()},
         "errors": scores.errors,
     }
+
+
+# --- the park dataset ------------------------------------------------------------------
+
+PARK_FIELDS = ("parks", "host_country", "companies", "figures", "founded")
+
+
+def _park_keys(park: dict) -> set[str]:
+    names = park["names"]
+    return {_surface_key(n) for n in [names["en"], names["zh"], *names["aliases"]] if n}
+
+
+def _company_keys(link: dict, aliases: dict[str, list[str]]) -> set[str]:
+    return {_surface_key(n) for n in [link["name"], link["name_zh"], *aliases.get(link["company"], [])] if n}
+
+
+def score_parks(dataset_dir: Path, gold_dir: Path) -> dict[str, Counts]:
+    """Gold park relations (`tests/gold/parks/`) against parks.json, document by document: a gold
+    park is found when a park of that document has one of its names; host countries count when
+    found; companies as (park, company, relation), figures as (park, value, unit), founding years as
+    (park, year), each from sentences of that document."""
+    parks = json.loads((Path(dataset_dir) / "parks.json").read_text(encoding="utf-8"))
+    companies = json.loads((Path(dataset_dir) / "companies.json").read_text(encoding="utf-8"))
+    aliases = {c["id"]: c["names"]["aliases"] for c in companies}
+    counts = {f: Counts() for f in PARK_FIELDS}
+    for gold_path in sorted(Path(gold_dir).glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        doc_id = gold["doc_id"]
+        present = [p for p in parks if any(d["doc_id"] == doc_id for d in p["documents"])]
+        matched: dict[str, dict] = {}
+        for g in gold["parks"]:
+            keys = {_surface_key(n) for n in [g["name"], g["name_zh"], *g["mentions"]] if n}
+            park = next((p for p in present if _names_match(keys, _park_keys(p))), None)
+            counts["parks"].add(Counts(tp=1) if park else Counts(fn=1))
+            if park is None:
+                continue
+            matched[park["id"]] = g
+            gold_iso = (g.get("host_country") or {}).get("iso")
+            found_iso = (park["host_country"] or {}).get("iso")
+            if gold_iso or found_iso:
+                counts["host_country"].add(Counts(tp=1) if gold_iso == found_iso else
+                                           Counts(fp=int(bool(found_iso)), fn=int(bool(gold_iso))))
+        for park in present:
+            g = matched.get(park["id"], {"companies": [], "figures": [], "founded": None})
+            links = [c for c in park["companies"] if any(s["doc_id"] == doc_id for s in c["sources"])]
+            found_links = {(c["relation"], frozenset(_company_keys(c, aliases))) for c in links}
+            gold_links = [(c["relation"], {_surface_key(c["name"]), _surface_key(c["mention"])}) for c in g["companies"]]
+            hit = sum(1 for rel, keys in gold_links if any(rel == r and _names_match(keys, set(k)) for r, k in found_links))
+            found_hit = sum(1 for r, k in found_links if any(rel == r and _names_match(keys, set(k))
+                                                             for rel, keys in gold_links))
+            counts["companies"].add(Counts(tp=hit, fn=len(gold_links) - hit, fp=len(found_links) - found_hit))
+            found_figures = {(f["value"], f["unit"]) for f in park["figures"] if f["source"]["doc_id"] == doc_id}
+            gold_figures = {(f["value"], f["unit"]) for f in g["figures"]}
+            counts["figures"].add(Counts(tp=len(found_figures & gold_figures), fp=len(found_figures - gold_figures),
+                                         fn=len(gold_figures - found_figures)))
+            found_years = {f["year"] for f in park["founded"] if f["source"]["doc_id"] == doc_id}
+            gold_years = {g["founded"]["year"]} if g.get("founded") else set()
+            counts["founded"].add(Counts(tp=len(found_years & gold_years), fp=len(found_years - gold_years),
+                                         fn=len(gold_years - found_years)))
+    return counts
+
+
+def evaluate_parks(dataset_dir: Path, gold_dir: Path) -> dict:
+    return {field: c.as_dict() for field, c in score_parks(dataset_dir, gold_dir).items()}

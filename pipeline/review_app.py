@@ -134,6 +134,17 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources) -> FastA
             raise HTTPException(404, "no such file")
         return page(name)
 
+    @app.get("/report/")
+    @app.get("/report/{name}")
+    def report(name: str = "index.html"):
+        """The static report `parks report` wrote beside the records (extracted/report/)."""
+        if name not in ("index.html", "report.css"):
+            raise HTTPException(404, "no such file")
+        path = out_dir / "report" / name
+        if not path.is_file():
+            raise HTTPException(404, f"no report in {out_dir / 'report'}: run `parks report --records {out_dir}`")
+        return FileResponse(path, media_type="text/html" if name.endswith(".html") else "text/css")
+
     @app.get("/api/session")
     def session():
         return {"csrf": csrf}

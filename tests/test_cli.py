@@ -51,6 +51,8 @@ def test_extract_writes_every_record_and_reports_failures(small_corpus, tmp_path
     assert records["notes"]["error"].startswith("unsupported format '.docx'")
     assert records["suez"]["language"] == "en" and records["ChinaXiv-201704.00221V1"]["language"] == "zh"
     assert (out / "schema" / "document.schema.json").is_file()
+    parks = json.loads((out / "parks.json").read_text(encoding="utf-8"))  # the corpus-level dataset, refreshed
+    assert "park:china-belarus-industrial-park" in {p["id"] for p in parks}
     assert "encrypted: needs a password" in result.stderr and "failed" in result.stderr
     run_log = [json.loads(line) for line in (parks_home / "runs.jsonl").read_text().splitlines()]
     assert run_log[-1]["failed"] == {"locked": "encrypted: needs a password",

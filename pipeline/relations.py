@@ -1,0 +1,209 @@
+"""Relations stated in sentences: park in country, company develops / operates / invests in park,
+figure about park, park founded in a year.
+
+Only what one sentence says: a relation needs both ends mentioned in the same sentence (and a
+cue word for a company), and carries that sentence as its evidence. The cues live in
+`data/relations.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from pipeline.resources import DATA_DIR
+from pipeline.types import DocumentRecord, Entity
+
+MONEY_UNITS = {"USD", "CNY", "EUR", "GBP", "JPY", "HKD", "RUB", "INR", "SGD"}
+AREA_UNITS = {"km2", "ha", "mu", "m2"}
+CLAUSE_END = re.compile(r"[,;，；:：、]|\band\b|\bwhile\b|\bwith\b")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    doc_id: str
+    sentence: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Relation:
+    """`kind`: 'in_country', 'develops', 'operates', 'invests', 'figure' or 'founded'."""
+    kind: str
+    park: Entity
+    evidence: Evidence
+    other: Entity | None = None       # the country, company or figure
+    figure_kind: str | None = None    # investment, enterprises, jobs, area, output, tax, trade, other
+    as_of: int | None = None
+    qualifier: str | None = None
+    year: int | None = None           # founded
+
+
+def _alternation(cues: list[str]) -> re.Pattern:
+    """Longest cue first, so 'investment attraction' is not read as 'investment'."""
+    ordered = sorted(cues, key=len, reverse=True)
+    return re.compile("|".join(f"(?:{c})" if re.search(r"[\u4e00-\u9fff]", c) else rf"\b(?:{c})"
+                               for c in ordered), re.I)
+
+
+class RelationCues:
+    """`data/relations.json`, compiled."""
+
+    def __init__(self, data: dict):
+        self.version = data["version"]
+        self.company_kind = {cue: kind for kind, cues in data["company_relations"].items() for cue in cues}
+        self.company = _alternation(list(self.company_kind))
+        kinds = data["figure_kinds"]
+        self.money_default = kinds["money"]["default"]
+        self.money = {kind: _alternation(cues) for kind, cues in kinds["money"]["cues"].items()}
+        self.count = {kind: _alternation(cues) for kind, cues in kinds["count"].items()}
+        self.not_park_nouns = set(data["not_park_count_nouns"])
+        self.not_park = _alternation(data["not_park_cues"])
+        self.country_before = re.compile(data["in_country"]["country_before"], re.I)
+        self.country_after = re.compile(data["in_country"]["country_after"], re.I)
+        self.qualifier = re.compile(rf"(?:{'|'.join(sorted(map(re.escape, data['qualifiers']), key=len, reverse=True))})"
+                                    r"\s*$", re.I)
+        self.qualifier_suffixes = data["qualifier_suffixes"]
+        self.as_of = [re.compile(p, re.I) for p in data["as_of"]]
+        self.founded = [re.compile(p, re.I) for p in data["founded"]]
+
+    def company_kind_of(self, word: str) -> str:
+        return next(kind for cue, kind in self.company_kind.items() if re.fullmatch(cue, word, re.I))
+
+    @classmethod
+    def load(cls, path: Path = DATA_DIR / "relations.json") -> RelationCues:
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+class SentenceRelations:
+    """The relations of one document's sentences that mention a park."""
+
+    def __init__(self, record: DocumentRecord, cues: RelationCues):
+        self.record, self.cues = record, cues
+
+    @cached_property
+    def by_sentence(self) -> dict[int, list[Entity]]:
+        grouped: dict[int, list[Entity]] = {}
+        for entity in self.record.entities:
+            grouped.setdefault(entity.sentence, []).append(entity)
+        return grouped
+
+    def relations(self) -> list[Relation]:
+        found = []
+        for index, entities in sorted(self.by_sentence.items()):
+            parks = [e for e in entities if e.type == "park" and e.canonical]
+            if parks:
+                found += self._sentence(index, sorted(entities, key=lambda e: e.start), parks)
+        return found
+
+    def _sentence(self, index: int, entities: list[Entity], parks: list[Entity]) -> list[Relation]:
+        span = self.record.sentences[index]
+        evidence = Evidence(self.record.doc_id, index, span.start, span.end, self.record.text[span.start:span.end])
+        # cue words count outside mentions: "Egypt TEDA Investment Company" invests in nothing
+        masked = list(self.record.text[span.start:span.end])
+        for entity in entities:
+            masked[entity.start - span.start:entity.end - span.start] = " " * (entity.end - entity.start)
+        bare = "".join(masked)
+        relations = []
+        for park in parks:
+            for country in (e for e in entities if e.type == "country" and self._places(e, park)):
+                relations.append(Relation("in_country", park, evidence, country))
+            if (year := self._founded(park, evidence, parks)) is not None:
+                relations.append(Relation("founded", park, evidence, year=year))
+        companies = [e for e in entities if e.type == "company" and not any(_inside(e, p) for p in parks)]
+        kinds = sorted({self.cues.company_kind_of(m.group(0)) for m in self.cues.company.finditer(bare)})
+        if "develops" in kinds and "invests" in kinds:  # "invested ... to establish the park": its developer
+            kinds.remove("invests")
+        for company in companies:
+            park = min(parks, key=lambda p: _distance(p, company))
+            relations += [Relation(kind, park, evidence, company) for kind in kinds]
+        for figure in (e for e in entities if e.type == "figure"):
+            relations += self._figure(figure, parks, evidence)
+        return relations
+
+    def _places(self, country: Entity, park: Entity) -> bool:
+        """The country is part of the park's name (China, the partner, aside: "China-Belarus"), or
+        right beside it: "Pakistan's Gwadar ... Park", "柬埔寨西哈努克港经济特区"; not "Sany Heavy
+        Industry Park in Pune, India" (a city between)."""
+        if _inside(country, park):
+            return country.country != "CN"
+        text = self.record.text
+        if country.end <= park.start:
+            return bool(self.cues.country_before.match(text[country.end:park.start]))
+        return bool(self.cues.country_after.match(text[park.end:country.start]))
+
+    def _founded(self, park: Entity, evidence: Evidence, parks: list[Entity]) -> int | None:
+        """A founding year stated after this park and before the next one."""
+        following = [p.start for p in parks if p.start > park.end]
+        clause = self.record.text[park.end:min(following + [evidence.end])]
+        for pattern in self.cues.founded:
+            if match := pattern.search(clause):
+                return int(match.group(1))
+        return None
+
+    def _figure(self, figure: Entity, parks: list[Entity], evidence: Evidence) -> list[Relation]:
+        kind = self._figure_kind(figure, evidence)
+        if kind is None:
+            return []
+        before = [p for p in parks if p.end <= figure.start]
+        if before:
+            park = before[-1]
+        elif len(parks) == 1 and kind != "other":
+            park = parks[0]
+        else:
+            return []
+        text = self.record.text
+        qualifier = self.cues.qualifier.search(text[max(evidence.start, figure.start - 16):figure.start])
+        suffix = next((s for s in self.cues.qualifier_suffixes if s in figure.text), None)
+        return [Relation("figure", park, evidence, figure, figure_kind=kind,
+                         as_of=self._as_of(figure, evidence),
+                         qualifier=qualifier.group(0).strip().lower() if qualifier else suffix)]
+
+    def _clause(self, figure: Entity, evidence: Evidence) -> str:
+        """The figure and the words around it up to the nearest clause breaks."""
+        text = self.record.text
+        left = text[evidence.start:figure.start]
+        breaks = list(CLAUSE_END.finditer(left))
+        start = evidence.start + breaks[-1].end() if breaks else evidence.start
+        right = text[figure.end:evidence.end]
+        after = CLAUSE_END.search(right)
+        return text[start:figure.end + (after.start() if after else len(right))]
+
+    def _figure_kind(self, figure: Entity, evidence: Evidence) -> str | None:
+        if figure.unit in AREA_UNITS:
+            return "area"
+        clause = self._clause(figure, evidence)
+        if self.cues.not_park.search(clause):
+            return None
+        if figure.unit in MONEY_UNITS:
+            return next((kind for kind, cue in self.cues.money.items() if cue.search(clause)), self.cues.money_default)
+        if figure.unit != "count" or (figure.noun or "") in self.cues.not_park_nouns:
+            return None
+        words = figure.text + " " + (figure.noun or "")
+        for kind, cue in self.cues.count.items():
+            if cue.search(words):
+                return kind
+        return "other"
+
+    def _as_of(self, figure: Entity, evidence: Evidence) -> int | None:
+        """The last year marker before the figure in its sentence."""
+        before = self.record.text[evidence.start:figure.start]
+        years = [(m.start(), int(m.group(1))) for pattern in self.cues.as_of for m in pattern.finditer(before)]
+        return max(years)[1] if years else None
+
+
+def _inside(inner: Entity, outer: Entity) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _distance(a: Entity, b: Entity) -> int:
+    return max(a.start - b.end, b.start - a.end, 0)
+
+
+def document_relations(record: DocumentRecord, cues: RelationCues) -> list[Relation]:
+    return SentenceRelations(record, cues).relations() if record.status == "ok" else []
