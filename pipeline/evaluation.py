@@ -259,8 +259,11 @@ def score_parks(dataset_dir: Path, gold_dir: Path) -> dict[str, Counts]:
         present = [p for p in parks if any(d["doc_id"] == doc_id for d in p["documents"])]
         matched: dict[str, dict] = {}
         for g in gold["parks"]:
-            keys = {_surface_key(n) for n in [g["name"], g["name_zh"], *g["mentions"]] if n}
-            park = next((p for p in present if _names_match(keys, _park_keys(p))), None)
+            mentioned = {_surface_key(n) for n in g["mentions"]}
+            keys = mentioned | {_surface_key(n) for n in [g["name"], g["name_zh"]] if n}
+            # the park whose names include a mention as written, else one with a matching name
+            park = next((p for p in present if mentioned & _park_keys(p)), None) or \
+                next((p for p in present if _names_match(keys, _park_keys(p))), None)
             counts["parks"].add(Counts(tp=1) if park else Counts(fn=1))
             if park is None:
                 continue

@@ -44,11 +44,14 @@ class Relation:
     year: int | None = None           # founded
 
 
+def _bounded(cue: str) -> str:
+    """English cues start at a word boundary; Chinese has none."""
+    return f"(?:{cue})" if re.search(r"[\u4e00-\u9fff]", cue) or cue.startswith("(?<") else rf"\b(?:{cue})"
+
+
 def _alternation(cues: list[str]) -> re.Pattern:
     """Longest cue first, so 'investment attraction' is not read as 'investment'."""
-    ordered = sorted(cues, key=len, reverse=True)
-    return re.compile("|".join(f"(?:{c})" if re.search(r"[\u4e00-\u9fff]", c) else rf"\b(?:{c})"
-                               for c in ordered), re.I)
+    return re.compile("|".join(_bounded(c) for c in sorted(cues, key=len, reverse=True)), re.I)
 
 
 class RelationCues:
@@ -56,8 +59,10 @@ class RelationCues:
 
     def __init__(self, data: dict):
         self.version = data["version"]
-        self.company_kind = {cue: kind for kind, cues in data["company_relations"].items() for cue in cues}
-        self.company = _alternation(list(self.company_kind))
+        cues = sorted(((cue, kind) for kind, cues in data["company_relations"].items() for cue in cues),
+                      key=lambda pair: len(pair[0]), reverse=True)
+        self.company_kinds = {f"cue{i}": kind for i, (_, kind) in enumerate(cues)}
+        self.company = re.compile("|".join(f"(?P<cue{i}>{_bounded(cue)})" for i, (cue, _) in enumerate(cues)), re.I)
         kinds = data["figure_kinds"]
         self.money_default = kinds["money"]["default"]
         self.money = {kind: _alternation(cues) for kind, cues in kinds["money"]["cues"].items()}
@@ -71,9 +76,8 @@ class RelationCues:
         self.qualifier_suffixes = data["qualifier_suffixes"]
         self.as_of = [re.compile(p, re.I) for p in data["as_of"]]
         self.founded = [re.compile(p, re.I) for p in data["founded"]]
-
-    def company_kind_of(self, word: str) -> str:
-        return next(kind for cue, kind in self.company_kind.items() if re.fullmatch(cue, word, re.I))
+        self.founded_before = [re.compile(p) for p in data["founded_before"]]
+        self.company_possessive = re.compile(data["company_possessive"])
 
     @classmethod
     def load(cls, path: Path = DATA_DIR / "relations.json") -> RelationCues:
@@ -116,12 +120,15 @@ class SentenceRelations:
             if (year := self._founded(park, evidence, parks)) is not None:
                 relations.append(Relation("founded", park, evidence, year=year))
         companies = [e for e in entities if e.type == "company" and not any(_inside(e, p) for p in parks)]
-        kinds = sorted({self.cues.company_kind_of(m.group(0)) for m in self.cues.company.finditer(bare)})
+        kinds = sorted({self.cues.company_kinds[m.lastgroup] for m in self.cues.company.finditer(bare)})
         if "develops" in kinds and "invests" in kinds:  # "invested ... to establish the park": its developer
             kinds.remove("invests")
+        text = self.record.text
         for company in companies:
             park = min(parks, key=lambda p: _distance(p, company))
-            relations += [Relation(kind, park, evidence, company) for kind in kinds]
+            owned = company.end <= park.start and self.cues.company_possessive.match(text[company.end:park.start])
+            for kind in sorted(set(kinds) | ({"develops"} if owned else set())):  # "Yunnan Rubber Investment's ... Zone"
+                relations.append(Relation(kind, park, evidence, company))
         for figure in (e for e in entities if e.type == "figure"):
             relations += self._figure(figure, parks, evidence)
         return relations
@@ -138,12 +145,16 @@ class SentenceRelations:
         return bool(self.cues.country_after.match(text[park.end:country.start]))
 
     def _founded(self, park: Entity, evidence: Evidence, parks: list[Entity]) -> int | None:
-        """A founding year stated after this park and before the next one."""
+        """A founding year stated after this park and before the next one ("..., launched in 2007"),
+        or leading up to it ("In 2012, ... invested 3.2 billion RMB to establish the ... Park")."""
         following = [p.start for p in parks if p.start > park.end]
-        clause = self.record.text[park.end:min(following + [evidence.end])]
-        for pattern in self.cues.founded:
-            if match := pattern.search(clause):
-                return int(match.group(1))
+        preceding = [p.end for p in parks if p.end <= park.start]
+        after = self.record.text[park.end:min(following + [evidence.end])]
+        before = self.record.text[max(preceding + [evidence.start]):park.start]
+        for patterns, clause in ((self.cues.founded, after), (self.cues.founded_before, before)):
+            for pattern in patterns:
+                if match := pattern.search(clause):
+                    return int(match.group(1))
         return None
 
     def _figure(self, figure: Entity, parks: list[Entity], evidence: Evidence) -> list[Relation]:
