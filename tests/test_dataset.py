@@ -120,3 +120,25 @@ def test_the_xlsx_workbook_has_one_sheet_per_table(dataset, tmp_path):
     rows = list(workbook["parks"].iter_rows(values_only=True))
     assert rows[0] == tuple(COLUMNS["parks"]) and len(rows) == len(tables["parks"]) + 1
     assert any(row[2] == "中白工业园" for row in rows)
+
+
+def test_review_decisions_carry_into_the_dataset():
+    from pipeline.dataset import DatasetBuilder
+    from pipeline.records import read_record
+    from pipeline.relations import RelationCues
+    from pipeline.review import apply_decisions, decide
+
+    record = read_record(EXTRACTED / "documents" / "002_f3389fd23886204c.json")
+    huajian = next(e for e in record.entities if e.type == "park" and "Huajian" in e.text)
+    jobs = next(e for e in record.entities if e.text == "4,000 local jobs")
+    pengsheng = next(e for e in record.entities if e.type == "park" and "Pengsheng" in e.text)
+    decisions = [decide(record, huajian.id, "accept", "ana"), decide(record, jobs.id, "accept", "ana"),
+                 decide(record, pengsheng.id, "reject", "ana")]
+    builder = DatasetBuilder(RelationCues.load())
+    builder.add(apply_decisions(record, decisions))
+    parks = {p.id: p for p in builder.build().parks}
+    park = parks["park:huajian-international-light-industry-city"]
+    assert (park.review.status, park.review.mentions) == ("reviewed", {"accepted": 1})
+    assert [(f.text, f.review_status) for f in park.figures] == [("3.2 billion RMB", "pending"),
+                                                                 ("4,000 local jobs", "accepted")]
+    assert "park:pengsheng-industrial-park" not in parks  # rejected: gone, with its relations
