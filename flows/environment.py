@@ -17,7 +17,7 @@ DEFAULTS = {
 
 
 def data_dir() -> Path:
-    """The project's data folder: run log, Prefect state (and later review decisions)."""
+    """The project's data folder: run log, Prefect state review decisions, stage cache."""
     return Path(os.environ.get("PARKS_HOME", ".parks")).resolve()
 
 
@@ -36,11 +36,13 @@ def shared_api():
     """One Prefect API for the whole run. Without a configured server Prefect starts a temporary
     one per process, so every worker process (or Dask worker) would start and feed its own: we
     start it here, once, and point the workers at it."""
-    if os.environ.get("PREFECT_API_URL"):
-        yield os.environ["PREFECT_API_URL"]
-        return
     from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    configured = get_current_settings().api.url  # environment, profile, prefect.toml or .env
+    if configured:
+        yield configured
+        return
 
     server = SubprocessASGIServer()
     server.start(timeout=int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))

@@ -9,7 +9,7 @@ cluster with `--dask-address`; each process loads the segmenter and gazetteers o
 import json
 import time
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from prefect import flow, task
@@ -25,8 +25,8 @@ from pipeline.dataset import build_dataset, write_dataset
 from pipeline.errors import ParksError
 from pipeline.ingest import ingest_file
 from pipeline.linking import tag_entities
-from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, update_record,
-                              write_record, write_schema)
+from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, record_path,
+                              update_record, write_record, write_schema)
 from pipeline.resources import Resources, load_resources
 from pipeline.review import Decision, ReviewStore, apply_decisions, reviewed_names
 from pipeline.segment import Segmenter, segment_text
@@ -67,16 +67,16 @@ class RunSettings:
     reviewed: str  # JSON of the gazetteer rows reviewers taught (`review.reviewed_names`)
 
 
-@cache
+@lru_cache(maxsize=1)
 def tools(reviewed: str) -> tuple[Segmenter, Resources]:
-    """Once per process: jieba's dictionary and the gazetteers take seconds to load."""
+    """Once per process (per review state): jieba's dictionary and the gazetteers take seconds to load."""
     return Segmenter(), load_resources(reviewed=json.loads(reviewed))
 
 
 def is_transient(error: BaseException) -> bool:
     """What a second try can fix (a file system or network hiccup); a document that cannot be
     read (`ParksError`: encrypted, corrupt, empty ...) fails the same way every time."""
-    return isinstance(error, OSError) and not isinstance(error, ParksError)
+    return isinstance(error, OSError)
 
 
 def transient(task, task_run, state) -> bool:
@@ -128,6 +128,15 @@ def write_failed(doc: CorpusDocument, error: BaseException, settings: RunSetting
     record = failed_record(doc, f"internal error: {type(error).__name__}: {error}", tools(settings.reviewed)[1])
     write_record(record, settings.out_dir)
     return record
+
+
+def _not_extracted(doc: CorpusDocument, error: Exception, settings: RunSettings, started: float) -> DocumentOutcome:
+    """A document whose task failed: its failed record, unless an earlier run left a record, which
+    stays (a worker process that died, or a network share that stayed away, is no reason to lose it)."""
+    if record_path(settings.out_dir, doc.doc_id).exists():
+        return DocumentOutcome(doc.doc_id, "failed", f"not re-extracted, previous record kept: "
+                               f"{type(error).__name__}: {error}", 0, 0, round(time.perf_counter() - started, 3))
+    return _outcome(write_failed(doc, error, settings), started, None)
 
 
 def _outcome(record: DocumentRecord, started: float, served: str | None) -> DocumentOutcome:
@@ -202,12 +211,13 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         futures = {extract_document_task.submit(doc, [d for d in decisions if d.doc_id == doc.doc_id], settings): doc
                    for doc in documents}
         outcomes = {}
+        submitted = time.perf_counter()
         for future in as_completed(list(futures)):
             doc = futures[future]
             try:
                 outcomes[doc.doc_id] = future.result()
-            except Exception as err:  # retries are spent: the document fails, the run goes on
-                outcomes[doc.doc_id] = _outcome(write_failed(doc, err, settings), time.perf_counter(), None)
+            except Exception as err:  # retries spent, or a worker died: the run goes on
+                outcomes[doc.doc_id] = _not_extracted(doc, err, settings, submitted)
             progress.update(bar, description=f"extracted {doc.doc_id}")
             progress.advance(bar)
     summary.outcomes = [outcomes[doc.doc_id] for doc in documents]

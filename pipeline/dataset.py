@@ -294,8 +294,8 @@ def build_dataset(out_dir: Path, cues: RelationCues | None = None) -> Dataset:
 
 
 def write_dataset(dataset: Dataset, out_dir: Path) -> dict[str, Path]:
-    """parks.json, companies.json, countries.json and their JSON Schemas; files rewritten only
-    when their content changed."""
+    """parks.json, companies.json, countries.json and the dataset's JSON Schema; files rewritten
+    only when their content changed."""
     written = {}
     for kind, items in (("park", dataset.parks), ("company", dataset.companies), ("country", dataset.countries)):
         path = Path(out_dir) / DATASET_FILES[kind]

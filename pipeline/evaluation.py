@@ -246,8 +246,8 @@ def _company_keys(link: dict, aliases: dict[str, list[str]]) -> set[str]:
 
 def score_parks(dataset_dir: Path, gold_dir: Path) -> dict[str, Counts]:
     """Gold park relations (`tests/gold/parks/`) against parks.json, document by document: a gold
-    park is found when a park of that document has one of its names; host countries count when
-    found; companies as (park, company, relation), figures as (park, value, unit), founding years as
+    park is found when a park of that document has one of its names (each park answers one gold
+    park; the others count as false parks); host countries count when found; companies as (park, company, relation), figures as (park, value, unit), founding years as
     (park, year), each from sentences of that document."""
     parks = json.loads((Path(dataset_dir) / "parks.json").read_text(encoding="utf-8"))
     companies = json.loads((Path(dataset_dir) / "companies.json").read_text(encoding="utf-8"))
@@ -262,10 +262,14 @@ def score_parks(dataset_dir: Path, gold_dir: Path) -> dict[str, Counts]:
             mentioned = {_surface_key(n) for n in g["mentions"]}
             keys = mentioned | {_surface_key(n) for n in [g["name"], g["name_zh"]] if n}
             # the park whose names include a mention as written, else one with a matching name
-            park = next((p for p in present if mentioned & _park_keys(p)), None) or \
-                next((p for p in present if _names_match(keys, _park_keys(p))), None)
+            unclaimed = [p for p in present if p["id"] not in matched]
+            park = next((p for p in unclaimed if mentioned & _park_keys(p)), None) or \
+                next((p for p in unclaimed if _names_match(keys, _park_keys(p))), None)
             counts["parks"].add(Counts(tp=1) if park else Counts(fn=1))
-            if park is None:
+            if park is None:  # the relations of a gold park not found are all missed
+                counts["companies"].add(Counts(fn=len(g["companies"])))
+                counts["figures"].add(Counts(fn=len(g["figures"])))
+                counts["founded"].add(Counts(fn=int(bool(g.get("founded")))))
                 continue
             matched[park["id"]] = g
             gold_iso = (g.get("host_country") or {}).get("iso")
@@ -273,6 +277,7 @@ def score_parks(dataset_dir: Path, gold_dir: Path) -> dict[str, Counts]:
             if gold_iso or found_iso:
                 counts["host_country"].add(Counts(tp=1) if gold_iso == found_iso else
                                            Counts(fp=int(bool(found_iso)), fn=int(bool(gold_iso))))
+        counts["parks"].add(Counts(fp=sum(1 for p in present if p["id"] not in matched)))
         for park in present:
             g = matched.get(park["id"], {"companies": [], "figures": [], "founded": None})
             links = [c for c in park["companies"] if any(s["doc_id"] == doc_id for s in c["sources"])]

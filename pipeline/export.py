@@ -14,7 +14,7 @@ from pipeline.dataset import Dataset
 from pipeline.records import RECORDS_DIR, read_record
 
 FORMATS = ("csv", "jsonl", "xlsx")
-LIST_SEPARATOR = " | "  # list cells: aliases, documents; no name in the corpus contains it
+LIST_SEPARATOR = " | "  # list cells: aliases, documents (`_cell` refuses an item containing it)
 
 COLUMNS: dict[str, dict[str, type | str]] = {
     "parks": {"park_id": str, "name_en": str, "name_zh": str, "aliases": list, "host_iso": str, "host_name": str,
@@ -90,8 +90,14 @@ def dataset_tables(dataset: Dataset, out_dir: Path) -> dict[str, list[dict]]:
 
 
 def _cell(value, kind) -> str | int | float | None:
+    """The value as written; refuses what would not read back the same (`read_csv`)."""
     if kind is list:
+        if any(not item or LIST_SEPARATOR in item for item in value):
+            raise ValueError(f"cannot write the list {value!r} as one cell: an item is empty or contains "
+                             f"{LIST_SEPARATOR!r}")
         return LIST_SEPARATOR.join(value)
+    if value == "":
+        raise ValueError("an empty text cell would read back as null")
     return value
 
 

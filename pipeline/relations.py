@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pipeline.resources import DATA_DIR
 from pipeline.types import DocumentRecord, Entity
 
-MONEY_UNITS = {"USD", "CNY", "EUR", "GBP", "JPY", "HKD", "RUB", "INR", "SGD"}
-AREA_UNITS = {"km2", "ha", "mu", "m2"}
 CLAUSE_END = re.compile(r"[,;，；:：、]|\band\b|\bwhile\b|\bwith\b")
 
 
@@ -31,10 +31,12 @@ class Evidence:
     text: str
 
 
+RelationKind = Literal["in_country", "develops", "operates", "invests", "figure", "founded"]
+
+
 @dataclass(frozen=True)
 class Relation:
-    """`kind`: 'in_country', 'develops', 'operates', 'invests', 'figure' or 'founded'."""
-    kind: str
+    kind: RelationKind
     park: Entity
     evidence: Evidence
     other: Entity | None = None       # the country, company or figure
@@ -64,14 +66,18 @@ class RelationCues:
         self.company_kinds = {f"cue{i}": kind for i, (_, kind) in enumerate(cues)}
         self.company = re.compile("|".join(f"(?P<cue{i}>{_bounded(cue)})" for i, (cue, _) in enumerate(cues)), re.I)
         kinds = data["figure_kinds"]
+        self.money_units = set(kinds["money"]["units"])
+        self.area_units = set(kinds["area"])
         self.money_default = kinds["money"]["default"]
         self.money = {kind: _alternation(cues) for kind, cues in kinds["money"]["cues"].items()}
         self.count = {kind: _alternation(cues) for kind, cues in kinds["count"].items()}
         self.not_park_nouns = set(data["not_park_count_nouns"])
         self.not_park = _alternation(data["not_park_cues"])
+        self.company_not = _alternation(data["company_not_cues"])
+        self.company_window = data["company_cue_window"]
         self.country_before = re.compile(data["in_country"]["country_before"], re.I)
         self.country_after = re.compile(data["in_country"]["country_after"], re.I)
-        self.qualifier = re.compile(rf"(?:{'|'.join(sorted(map(re.escape, data['qualifiers']), key=len, reverse=True))})"
+        self.qualifier = re.compile(rf"(?<![A-Za-z])(?:{'|'.join(sorted(map(re.escape, data['qualifiers']), key=len, reverse=True))})"
                                     r"\s*$", re.I)
         self.qualifier_suffixes = data["qualifier_suffixes"]
         self.as_of = [re.compile(p, re.I) for p in data["as_of"]]
@@ -92,9 +98,14 @@ class SentenceRelations:
 
     @cached_property
     def by_sentence(self) -> dict[int, list[Entity]]:
+        """Mentions by the sentence their offsets fall in (a mention a review brought back may carry
+        the sentence index of an older segmentation)."""
+        starts = [s.start for s in self.record.sentences]
         grouped: dict[int, list[Entity]] = {}
         for entity in self.record.entities:
-            grouped.setdefault(entity.sentence, []).append(entity)
+            index = bisect_right(starts, entity.start) - 1
+            if index >= 0 and entity.end <= self.record.sentences[index].end:
+                grouped.setdefault(index, []).append(entity)
         return grouped
 
     def relations(self) -> list[Relation]:
@@ -115,33 +126,44 @@ class SentenceRelations:
         bare = "".join(masked)
         relations = []
         for park in parks:
-            for country in (e for e in entities if e.type == "country" and self._places(e, park)):
+            for country in (e for e in entities if e.type == "country" and e.country and self._places(e, park)):
                 relations.append(Relation("in_country", park, evidence, country))
             if (year := self._founded(park, evidence, parks)) is not None:
                 relations.append(Relation("founded", park, evidence, year=year))
-        companies = [e for e in entities if e.type == "company" and not any(_inside(e, p) for p in parks)]
-        kinds = sorted({self.cues.company_kinds[m.lastgroup] for m in self.cues.company.finditer(bare)})
-        if "develops" in kinds and "invests" in kinds:  # "invested ... to establish the park": its developer
-            kinds.remove("invests")
-        text = self.record.text
+        companies = [e for e in entities if e.type == "company" and e.canonical and not any(_inside(e, p) for p in parks)]
         for company in companies:
             park = min(parks, key=lambda p: _distance(p, company))
-            owned = company.end <= park.start and self.cues.company_possessive.match(text[company.end:park.start])
-            for kind in sorted(set(kinds) | ({"develops"} if owned else set())):  # "Yunnan Rubber Investment's ... Zone"
+            for kind in self._company_kinds(company, park, bare, span.start):
                 relations.append(Relation(kind, park, evidence, company))
         for figure in (e for e in entities if e.type == "figure"):
             relations += self._figure(figure, parks, evidence)
         return relations
 
+    def _company_kinds(self, company: Entity, park: Entity, bare: str, offset: int) -> list[str]:
+        """The cues between the company and the park, and a few words around them ("TusHoldings,
+        the developer of Tsinghua Science Park"; "the ... Zone, co-developed by Hongdou Group")."""
+        start = max(min(company.start, park.start) - self.cues.company_window - offset, 0)
+        window = bare[start:max(company.end, park.end) + self.cues.company_window - offset]
+        window = self.cues.company_not.sub(lambda m: " " * len(m.group(0)), window)  # "一带一路建设"
+        kinds = {self.cues.company_kinds[m.lastgroup] for m in self.cues.company.finditer(window)}
+        if "develops" in kinds:  # "invested ... to establish the park": its developer
+            kinds.discard("invests")
+        text = self.record.text
+        if company.end <= park.start and self.cues.company_possessive.match(text[company.end:park.start]):
+            kinds.add("develops")  # "Yunnan Rubber Investment's Rubber Plantation Zone"
+        return sorted(kinds)
+
     def _places(self, country: Entity, park: Entity) -> bool:
-        """The country is part of the park's name (China, the partner, aside: "China-Belarus"), or
-        right beside it: "Pakistan's Gwadar ... Park", "柬埔寨西哈努克港经济特区"; not "Sany Heavy
-        Industry Park in Pune, India" (a city between)."""
+        """A country in the name of a park no list places ("Huaxin China-Russia ... Zone"; China,
+        the partner, aside), or right beside the park: "Pakistan's Gwadar ... Park",
+        "柬埔寨西哈努克港经济特区"; not "Sany Heavy Industry Park in Pune, India" (a city between),
+        nor the 中 of a split 中韩自贸区."""
         if _inside(country, park):
-            return country.country != "CN"
+            return park.country is None and country.country != "CN"
         text = self.record.text
         if country.end <= park.start:
-            return bool(self.cues.country_before.match(text[country.end:park.start]))
+            gap = text[country.end:park.start]
+            return bool(self.cues.country_before.match(gap)) and not (country.country == "CN" and not gap.strip())
         return bool(self.cues.country_after.match(text[park.end:country.start]))
 
     def _founded(self, park: Entity, evidence: Evidence, parks: list[Entity]) -> int | None:
@@ -186,12 +208,12 @@ class SentenceRelations:
         return text[start:figure.end + (after.start() if after else len(right))]
 
     def _figure_kind(self, figure: Entity, evidence: Evidence) -> str | None:
-        if figure.unit in AREA_UNITS:
+        if figure.unit in self.cues.area_units:
             return "area"
         clause = self._clause(figure, evidence)
         if self.cues.not_park.search(clause):
             return None
-        if figure.unit in MONEY_UNITS:
+        if figure.unit in self.cues.money_units:
             return next((kind for kind, cue in self.cues.money.items() if cue.search(clause)), self.cues.money_default)
         if figure.unit != "count" or (figure.noun or "") in self.cues.not_park_nouns:
             return None

@@ -48,7 +48,9 @@ def hosts_chart(dataset: Dataset) -> dict:
 
 def types_chart(dataset: Dataset) -> dict:
     counts = Counter(t.label for p in dataset.parks for t in p.park_types)
-    counts.update({"(no type stated)": sum(1 for p in dataset.parks if not p.park_types)})
+    untyped = sum(1 for p in dataset.parks if not p.park_types)
+    if untyped:
+        counts["(no type stated)"] = untyped
     return _bar([{"type": t, "parks": n} for t, n in counts.items()], "type", "parks", "#f58518")
 
 
@@ -76,9 +78,9 @@ def map_chart(dataset: Dataset) -> tuple[dict, list[str]]:
                                 "scale": {"scheme": "blues"}}}}]}, missing
 
 
-def theme_documents_chart(records: list[dict], themes: dict[str, dict]) -> dict:
+def theme_documents_chart(records: list[dict]) -> dict:
     """Seeded themes (rows) by document (columns), coloured by the theme's share of the document."""
-    rows = [{"document": r["doc_id"], "theme": themes[t["id"]]["label"], "score": t["score"]}
+    rows = [{"document": r["doc_id"], "theme": t["label"], "score": t["score"]}
             for r in records for t in r["themes"] if not t["id"].startswith("discovered.")]
     return {"data": {"values": rows}, "mark": "rect", "width": {"step": 14}, "height": {"step": 16},
             "encoding": {"x": {"field": "document", "type": "nominal", "title": None, "axis": {"labelAngle": -60}},
@@ -98,19 +100,23 @@ def theme_languages_chart(themes: dict[str, dict]) -> dict:
                          "color": {"field": "language", "type": "nominal"}}}
 
 
+class Markup(str):
+    """A cell that is HTML already (escaped parts put together); every other cell is escaped."""
+
+
 def _table(headers: list[str], rows: list[list], numeric: set[int] = frozenset()) -> str:
+    def cell(i: int, value) -> str:
+        content = value if isinstance(value, Markup) else html.escape("" if value is None else str(value))
+        return f'<td class="num">{content}</td>' if i in numeric else f"<td>{content}</td>"
+
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f'<td class="num">{html.escape(str(c))}</td>' if i in numeric else f"<td>{c}</td>"
-                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _e(value) -> str:
-    return html.escape(str(value)) if value not in (None, "") else ""
-
 
 def render_report(dataset: Dataset, out_dir: Path) -> str:
-    """The report page; `out_dir` is the records folder (for document themes and the theme map)."""
+    """The report page; `out_dir` is the folder `parks extract` wrote (records and theme map)."""
     out_dir = Path(out_dir)
     records = [{"doc_id": r.doc_id, "themes": [t.model_dump() for t in r.themes]}
                for r in map(read_record, sorted((out_dir / RECORDS_DIR).glob("*.json")))]
@@ -121,21 +127,20 @@ def render_report(dataset: Dataset, out_dir: Path) -> str:
     charts = [("chart-map", "Parks by host country: map", world_map),
               ("chart-hosts", "Parks by host country", hosts_chart(dataset)),
               ("chart-types", "Parks by type (from the themes of the passages that name them)", types_chart(dataset)),
-              ("chart-theme-documents", "Theme prevalence by document", theme_documents_chart(records, themes)),
+              ("chart-theme-documents", "Theme prevalence by document", theme_documents_chart(records)),
               ("chart-theme-languages", "Theme prevalence by language (passages)", theme_languages_chart(themes))]
     figures_html = "".join(f'<figure class="chart" id="{cid}"><figcaption>{html.escape(title)}</figcaption>'
                            f"{_svg(spec)}</figure>" for cid, title, spec in charts)
     if off_map:
         figures_html = figures_html.replace("</figure>", f'<p class="note" id="off-map">Too small for this map: '
                                                          f'{html.escape(", ".join(off_map))}.</p></figure>', 1)
-    parks_rows = [[_e(p.names.en), _e(p.names.zh), _e(p.host_country.name if p.host_country else None),
-                   _e(", ".join(t.label for t in p.park_types)),
-                   _e(", ".join(t.label for t in p.development_modes)),
-                   _e("; ".join(sorted({f"{c.name or c.name_zh} ({c.relation})" for c in p.companies}))),
-                   _e(", ".join(sorted({str(f.year) for f in p.founded}))), len(p.figures), len(p.documents),
-                   _e(p.review.status)] for p in dataset.parks]
-    figure_rows = [[_e(p.names.en or p.names.zh), _e(f.kind), _e(f.text), _e(f.qualifier), _e(f.as_of),
-                    f'{_e(f.source.doc_id)}<div class="evidence">{_e(f.source.text)}</div>']
+    parks_rows = [[p.names.en, p.names.zh, p.host_country.name if p.host_country else None,
+                   ", ".join(t.label for t in p.park_types), ", ".join(t.label for t in p.development_modes),
+                   "; ".join(sorted({f"{c.name or c.name_zh} ({c.relation})" for c in p.companies})),
+                   ", ".join(sorted({str(f.year) for f in p.founded})), len(p.figures), len(p.documents),
+                   p.review.status] for p in dataset.parks]
+    figure_rows = [[p.names.en or p.names.zh, f.kind, f.text, f.qualifier, f.as_of,
+                    Markup(f'{html.escape(f.source.doc_id)}<div class="evidence">{html.escape(f.source.text)}</div>')]
                    for p in dataset.parks for f in p.figures]
     located = sum(1 for p in dataset.parks if p.host_country)
     return f"""<!doctype html>
@@ -153,8 +158,8 @@ points to its sentence in <code>parks.json</code>; the tables below come from th
 """
 
 
-def write_report(dataset: Dataset, records_dir: Path, report_dir: Path) -> Path:
+def write_report(dataset: Dataset, out_dir: Path, report_dir: Path) -> Path:
     report_dir = Path(report_dir)
     write_atomically(report_dir / "report.css", CSS)
-    write_atomically(report_dir / "index.html", render_report(dataset, records_dir))
+    write_atomically(report_dir / "index.html", render_report(dataset, out_dir))
     return report_dir / "index.html"

@@ -42,7 +42,8 @@ def test_two_worker_processes_give_the_serial_records(mixed_corpus, serial_run, 
     result = run_parks("extract", "--corpus", str(mixed_corpus), "--out", str(tmp_path / "out"), "--no-cache",
                        "--workers", "2", home=tmp_path / "home")
     assert result.returncode == 1, result.stderr
-    assert same_outputs(serial_run, tmp_path / "out") == 6  # 4 records, theme map, schema
+    # 4 records, theme map, parks, companies, countries, 2 schemas: 10 files
+    assert same_outputs(serial_run, tmp_path / "out") == 10
 
 
 def test_a_two_worker_dask_cluster_gives_the_serial_records(mixed_corpus, serial_run, tmp_path):
@@ -51,4 +52,4 @@ def test_a_two_worker_dask_cluster_gives_the_serial_records(mixed_corpus, serial
                            "--dask-address", cluster.scheduler_address, home=tmp_path / "home")
         assert result.returncode == 1, result.stderr
         assert set(cluster.scheduler.task_prefixes) == {"extract_document"}  # the documents ran on the cluster
-    assert same_outputs(serial_run, tmp_path / "out") == 6
+    assert same_outputs(serial_run, tmp_path / "out") == 10
