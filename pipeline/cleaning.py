@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 from bs4 import BeautifulSoup
 from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latexwalker import LatexWalker, get_default_latex_context_db
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_CHAR = re.compile(f"[{CJK}]")
@@ -43,6 +45,8 @@ def normalise_unicode(text: str) -> str:
 # --- Markdown (MinerU output and hand-written notes) -------------------------------
 
 _LATEX = LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+# pylatexenc builds its table of known macros anew for every formula unless given one: build it once.
+_LATEX_CONTEXT = get_default_latex_context_db()
 _CIRCLED = re.compile(r"\\textcircled\s*\{\s*(\d{1,2})\s*\}")
 _SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -53,15 +57,17 @@ def _circled(match: re.Match) -> str:
     return chr(0x2460 + number - 1) if 1 <= number <= 20 else match.group(1)
 
 
+@lru_cache(maxsize=16384)
 def latex_math_to_text(latex: str) -> str:
     """Inline math as MinerU writes it (`$3 . 1 6 \\%$`, `$\\mathrm { k m } ^ { 2 }$`) to plain text.
 
     MinerU puts a space between every character, so spaces are dropped; an explicit
-    LaTeX space (`~`) survives as one space.
+    LaTeX space (`~`) survives as one space. Papers repeat their formulas (`$\\%$`, units):
+    each is converted once.
     """
     latex = _CIRCLED.sub(_circled, latex)
     try:
-        text = _LATEX.latex_to_text(latex)
+        text = _LATEX.nodelist_to_text(LatexWalker(latex, latex_context=_LATEX_CONTEXT).get_latex_nodes()[0])
     except Exception:  # pylatexenc is lenient, but a malformed formula must not stop a document
         text = latex
     text = text.replace("\xa0", "\x00")

@@ -13,8 +13,11 @@ from functools import cached_property
 
 import jieba
 import jieba.posseg
+import numpy
 import spacy
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, ORTH, SENT_START
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from pipeline.cleaning import CJK_CHAR
@@ -38,24 +41,35 @@ def make_sentence_boundaries(nlp: Language, name: str, lang: str):
 
 class SentenceBoundaries:
     """Starts a sentence after a sentence-final mark (and any closing quotes after it)
-    and after every line break the cleaner kept: list items, headings and table rows."""
+    and after every line break the cleaner kept: list items, headings and table rows.
+
+    Works on the Doc's attribute arrays and sets all boundaries at once: spaCy's
+    `Token.is_sent_start` setter scans the whole Doc on every call, which made long
+    blocks quadratic. A token's trailing whitespace is one space at most, so a kept
+    line break is always a space token of its own."""
 
     def __init__(self, end_marks: frozenset[str]) -> None:
         self.end_marks = end_marks
+        self._end_ids = frozenset(get_string_id(mark) for mark in end_marks)
+        self._closer_ids = frozenset(get_string_id(mark) for mark in _CLOSERS) | self._end_ids
 
     def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        strings = doc.vocab.strings
+        starts = []
         boundary_next, after_end_mark = True, False
-        for token in doc:
-            if token.is_space:
-                token.is_sent_start = False if token.i else True
-                boundary_next = boundary_next or "\n" in token.text
+        for i, (orth, is_space) in enumerate(doc.to_array([ORTH, IS_SPACE]).tolist()):
+            if is_space:
+                starts.append(-1 if i else 1)
+                boundary_next = boundary_next or "\n" in strings[orth]
                 continue
-            if after_end_mark and (token.text in _CLOSERS or token.text in self.end_marks):
-                token.is_sent_start = False  # 。” and …… and ?! stay with their sentence
+            if after_end_mark and orth in self._closer_ids:
+                starts.append(-1)  # 。” and …… and ?! stay with their sentence
                 continue
-            token.is_sent_start = boundary_next
-            after_end_mark = token.text in self.end_marks
-            boundary_next = after_end_mark or "\n" in token.whitespace_
+            starts.append(1 if boundary_next else -1)
+            after_end_mark = boundary_next = orth in self._end_ids
+        doc.from_array([SENT_START], numpy.array(starts, dtype=numpy.int64).astype(numpy.uint64))
         return doc
 
 
@@ -99,20 +113,39 @@ class Segmenter:
 
 @dataclass(frozen=True, eq=False)
 class SegmentedBlock:
-    """A block and its spaCy Doc; token offsets are `start + token.idx`."""
+    """A block and its spaCy Doc; token offsets are `start + token.idx`. `text` is the block's
+    text, the same as `doc.text` (which spaCy rebuilds token by token on every access)."""
 
     start: int
     end: int
     lang: str
     doc: Doc
+    text: str
+
+    @cached_property
+    def _offsets(self) -> list[list[int]]:
+        """Each token's [start, length]: read from the Doc's arrays, not token by token."""
+        return self.doc.to_array([IDX, LENGTH]).tolist()
 
     @cached_property
     def token_starts(self) -> frozenset[int]:
-        return frozenset(token.idx for token in self.doc)
+        return frozenset(start for start, _ in self._offsets)
 
     @cached_property
     def token_ends(self) -> frozenset[int]:
-        return frozenset(token.idx + len(token.text) for token in self.doc)
+        return frozenset(start + length for start, length in self._offsets)
+
+    def sentence_texts(self):
+        """(start, text) of each sentence, offsets in the block: the Doc's sentences, cut from its text."""
+        if not len(self.doc):
+            return
+        text = self.text
+        rows = self.doc.to_array([IDX, LENGTH, SENT_START]).astype(numpy.int64).tolist()
+        first = 0
+        for i in [i for i in range(1, len(rows)) if rows[i][2] == 1] + [len(rows)]:
+            start, end = rows[first][0], rows[i - 1][0] + rows[i - 1][1]
+            yield start, text[start:end]
+            first = i
 
 
 @dataclass(frozen=True)
@@ -123,17 +156,17 @@ class Segmentation:
     def block_spans(self) -> list[TextSpan]:
         return [TextSpan(start=b.start, end=b.end, lang=b.lang) for b in self.blocks]
 
-    @property
+    @cached_property
     def sentence_spans(self) -> list[TextSpan]:
         spans = []
         for block in self.blocks:
-            for sent in block.doc.sents:
-                text = sent.text.rstrip()
+            for start_char, sent_text in block.sentence_texts():
+                text = sent_text.rstrip()
                 if not text.strip():
                     continue
-                lead = len(sent.text) - len(sent.text.lstrip())
-                start = block.start + sent.start_char + lead
-                end = block.start + sent.start_char + len(text)
+                lead = len(sent_text) - len(sent_text.lstrip())
+                start = block.start + start_char + lead
+                end = block.start + start_char + len(text)
                 spans.append(TextSpan(start=start, end=end, lang=detect_language(text) or block.lang))
         return spans
 
@@ -142,8 +175,7 @@ class Segmentation:
         counted in words: a Chinese character, or a Latin word."""
         sizes = {"en": 0, "zh": 0}
         for block in self.blocks:
-            sizes[block.lang] += sum(1 for t in block.doc if not (t.is_space or t.is_punct)) if block.lang == "en" \
-                else len(CJK_CHAR.findall(block.doc.text))
+            sizes[block.lang] += _words(block.doc) if block.lang == "en" else len(CJK_CHAR.findall(block.text))
         total = sum(sizes.values())
         if not total:
             return None
@@ -151,6 +183,13 @@ class Segmentation:
         if minority >= 0.2:
             return "mixed"
         return max(sizes, key=sizes.get)
+
+
+def _words(doc: Doc) -> int:
+    """Tokens that are neither space nor punctuation."""
+    if not len(doc):
+        return 0
+    return int((doc.to_array([IS_SPACE, IS_PUNCT]).sum(axis=1) == 0).sum())
 
 
 def split_blocks(text: str) -> list[tuple[int, int]]:
@@ -165,16 +204,21 @@ def split_blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def segment_text(text: str, segmenter: Segmenter, fallback_lang: str = "en") -> Segmentation:
-    """Blocks, each with its language and its tokenised, sentence-split Doc."""
+def block_languages(text: str, fallback_lang: str = "en") -> list[tuple[int, int, str]]:
+    """Paragraph spans with the language whose pipeline segments them."""
     spans = split_blocks(text)
     langs = [detect_language(text[s:e]) for s, e in spans]
     known = [lang for lang in langs if lang]
     default = max(set(known), key=known.count) if known else fallback_lang
-    langs = [lang or default for lang in langs]  # number-only blocks take the document's language
+    return [(s, e, lang or default) for (s, e), lang in zip(spans, langs)]  # number-only blocks: the document's
+
+
+def segment_text(text: str, segmenter: Segmenter, fallback_lang: str = "en") -> Segmentation:
+    """Blocks, each with its language and its tokenised, sentence-split Doc."""
+    spans = block_languages(text, fallback_lang)
     blocks: list[SegmentedBlock] = []
     for lang in ("en", "zh"):
-        indices = [i for i, block_lang in enumerate(langs) if block_lang == lang]
-        docs = segmenter.pipeline_for(lang).pipe(text[spans[i][0]:spans[i][1]] for i in indices)
-        blocks += [SegmentedBlock(spans[i][0], spans[i][1], lang, doc) for i, doc in zip(indices, docs)]
+        mine = [(start, end) for start, end, block_lang in spans if block_lang == lang]
+        docs = segmenter.pipeline_for(lang).pipe(text[start:end] for start, end in mine)
+        blocks += [SegmentedBlock(start, end, lang, doc, text[start:end]) for (start, end), doc in zip(mine, docs)]
     return Segmentation(sorted(blocks, key=lambda b: b.start))

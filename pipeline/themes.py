@@ -214,6 +214,48 @@ class PassageTokens:
     lead: int = 0  # end of the first sentence (or heading): where a paragraph says what it is about
 
 
+def term_pattern(terms, flags: int = 0) -> re.Pattern:
+    """What `resources.alternation(terms, flags)` matches (the longest term at the leftmost
+    position), as a trie: 融资|融资难|融资渠道 becomes 融资(?:渠道|难)?, and a node's many branches
+    are split in halves behind a look-ahead on their first characters. Python's regex engine tries
+    a flat alternation's branches one by one at every position, so with the thousands of terms
+    alignment finds in a large corpus it cost more per character the larger the corpus grew."""
+    trie: dict = {}
+    for term in {t for t in terms if t}:
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a term ends here
+    if not trie or flags & re.I and _case_twins(trie):
+        return alternation(terms, flags=flags)  # nothing to match, or branches a case-blind match could confuse
+    return re.compile(_trie_regex(trie), flags)
+
+
+def _case_twins(node: dict) -> bool:
+    """Two branches of a node that match the same character when case is ignored (s and ſ)."""
+    chars = [c for c in node if c]
+    folded = {c.upper().lower() if len(c.upper()) == 1 else c for c in chars}
+    return len(folded) < len(chars) or any(_case_twins(child) for child in node.values())
+
+
+def _trie_regex(node: dict) -> str:
+    branches = sorted((char, re.escape(char) + _trie_regex(child)) for char, child in node.items() if char)
+    if not branches:
+        return ""
+    body = _split_branches(branches)
+    if "" in node:
+        return f"(?:{body})?"  # greedy: the longer term first, as in the longest-first alternation
+    return body if len(branches) == 1 else f"(?:{body})"
+
+
+def _split_branches(branches: list[tuple[str, str]], fan: int = 8) -> str:
+    if len(branches) <= fan:
+        return "|".join(regex for _, regex in branches)
+    half = len(branches) // 2
+    return "|".join(f"(?=[{''.join(re.escape(char) for char, _ in part)}])(?:{_split_branches(part, fan)})"
+                    for part in (branches[:half], branches[half:]))
+
+
 class BridgeTokenizer:
     """Tokens for theme work: seed terms become their concept's token, other words stay words.
 
@@ -239,7 +281,7 @@ class BridgeTokenizer:
         for candidates in self._en_terms.values():
             candidates.sort(key=lambda c: -len(c[0]))
         self._zh_terms = zh_terms
-        self._zh_pattern = alternation(zh_terms, flags=re.I)
+        self._zh_pattern = term_pattern(zh_terms, flags=re.I)
 
     def __call__(self, passage: Passage) -> PassageTokens:
         return self._english(passage.text) if passage.lang == "en" else self._chinese(passage.text)
