@@ -172,10 +172,7 @@ def run_extract(label: str, corpus: Path, out: Path, home: Path, documents: int,
                 logs: Path | None = None) -> Run:
     """`parks extract` of this checkout as a subprocess, timed and sampled."""
     env = {**os.environ, "PARKS_HOME": str(home), "PYTHONPATH": os.pathsep.join(
-        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]), "COLUMNS": "200",
-        # One hash order for every run and worker: segment_text picks the default language of a
-        # document with as many English as Chinese blocks by set order, which varies per process.
-        "PYTHONHASHSEED": "0"}
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]), "COLUMNS": "200"}
     env.pop("PREFECT_API_URL", None)  # each run on its own temporary server, as a user's first run
     command = [sys.executable, "-m", "flows.cli", "extract", "--corpus", str(corpus), "--out", str(out), "-q"]
     if workers > 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -208,8 +209,8 @@ def block_languages(text: str, fallback_lang: str = "en") -> list[tuple[int, int
     """Paragraph spans with the language whose pipeline segments them."""
     spans = split_blocks(text)
     langs = [detect_language(text[s:e]) for s, e in spans]
-    known = [lang for lang in langs if lang]
-    default = max(set(known), key=known.count) if known else fallback_lang
+    known = Counter(lang for lang in langs if lang)  # a tie goes to the language seen first, in every process
+    default = known.most_common(1)[0][0] if known else fallback_lang
     return [(s, e, lang or default) for (s, e), lang in zip(spans, langs)]  # number-only blocks: the document's
 
 
