@@ -8,6 +8,7 @@ cluster with `--dask-address`; each process loads the segmenter and gazetteers o
 
 import json
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,17 +20,17 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.utilities.annotations import quote
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.cache import StageCache, ingest_key, record_key
+from pipeline.cache import StageCache, ingest_key, record_key, segment_key
 from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
 from pipeline.dataset import build_dataset, write_dataset
 from pipeline.errors import ParksError
-from pipeline.ingest import ingest_file
+from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import tag_entities
 from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, record_path,
                               update_record, write_record, write_schema)
 from pipeline.resources import Resources, load_resources
 from pipeline.review import Decision, ReviewStore, apply_decisions, reviewed_names
-from pipeline.segment import Segmenter, segment_text
+from pipeline.segment import Segmentation, Segmenter, segment_text
 from pipeline.themes import load_taxonomy
 from pipeline.types import DocumentRecord, PipelineInfo
 
@@ -105,15 +106,15 @@ def extract_document(doc: CorpusDocument, decisions: list[Decision], settings: R
                 return _outcome(update_record(ingested, settings.out_dir), started, None)
             if cache:
                 cache.put_ingested(ingest_key(ingested.sha256), ingested)
-        entry = doc.entry.model_dump(mode="json") if doc.entry else None
-        extracted_key = record_key(ingested, entry, doc.relative_path, doc.doc_id, resources.digest)
+        extracted_key = document_record_key(doc, ingested, resources)
         extracted = cache.get_record(extracted_key) if cache else None
         if extracted is not None:
             served = "record"
         else:
-            segmentation = segment_text(ingested.text, segmenter)
-            found = tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter)
-            extracted = build_record(doc, ingested, segmentation, found, resources)
+            with segmenter.memory_zone():  # the spaCy docs live no longer than this
+                segmentation = segment(ingested.text, segmenter, cache)
+                found = tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter)
+                extracted = build_record(doc, ingested, segmentation, found, resources)
             if cache:
                 cache.put_record(extracted_key, extracted)
         return _outcome(update_record(apply_decisions(extracted, decisions), settings.out_dir), started, served)
@@ -121,6 +122,41 @@ def extract_document(doc: CorpusDocument, decisions: list[Decision], settings: R
         if is_transient(err):
             raise
         return _outcome(write_failed(doc, err, settings), started, None)
+
+
+def document_record_key(doc: CorpusDocument, ingested: IngestedText, resources: Resources) -> str:
+    entry = doc.entry.model_dump(mode="json") if doc.entry else None
+    return record_key(ingested, entry, doc.relative_path, doc.doc_id, resources.digest)
+
+
+def serve_cached(doc: CorpusDocument, decisions: list[Decision], settings: RunSettings) -> DocumentOutcome | None:
+    """The outcome of a document whose record the cache holds for its file, code and gazetteers,
+    the record written; None when the document needs its task. Run in the flow itself: Prefect's
+    bookkeeping of a task takes longer than serving a record."""
+    if not settings.cache_dir or not doc.path.is_file():
+        return None
+    started = time.perf_counter()
+    cache = StageCache(settings.cache_dir)
+    try:
+        ingested = cache.get_ingested(ingest_key(file_sha256(doc.path)))
+        extracted = cache.get_record(document_record_key(doc, ingested, tools(settings.reviewed)[1])) if ingested else None
+        if extracted is None:
+            return None
+        return _outcome(update_record(apply_decisions(extracted, decisions), settings.out_dir), started, "record")
+    except Exception:  # the task will retry, or report, whatever went wrong
+        return None
+
+
+def segment(text: str, segmenter: Segmenter, cache: StageCache | None) -> Segmentation:
+    """The cached segmentation of `text`, or a new one (then cached): a gazetteer edit re-tags
+    every document but need not tokenise any again."""
+    entry_key = segment_key(text) if cache else None
+    segmentation = cache.get_segmentation(entry_key, text, segmenter) if cache else None
+    if segmentation is None:
+        segmentation = segment_text(text, segmenter)
+        if cache:
+            cache.put_segmentation(entry_key, segmentation)
+    return segmentation
 
 
 def write_failed(doc: CorpusDocument, error: BaseException, settings: RunSettings) -> DocumentRecord:
@@ -208,9 +244,17 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
     with progress:
         bar = progress.add_task("extracting", total=len(documents))
         # Small arguments, no `quote()`: Dask turns its NamedTuple into a plain tuple.
-        futures = {extract_document_task.submit(doc, [d for d in decisions if d.doc_id == doc.doc_id], settings): doc
-                   for doc in documents}
+        decided = defaultdict(list)
+        for decision in decisions:
+            decided[decision.doc_id].append(decision)
         outcomes = {}
+        for doc in documents:  # unchanged documents first, without tasks
+            served = serve_cached(doc, decided[doc.doc_id], settings)
+            if served:
+                outcomes[doc.doc_id] = served
+                progress.advance(bar)
+        futures = {extract_document_task.submit(doc, decided[doc.doc_id], settings): doc
+                   for doc in documents if doc.doc_id not in outcomes}
         submitted = time.perf_counter()
         for future in as_completed(list(futures)):
             doc = futures[future]

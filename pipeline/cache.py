@@ -3,25 +3,33 @@
 PDF parsing is the slow part of a run, and most runs change nothing about most documents.
 A stage's key hashes its input (the file's sha256, or the ingested text), the source code of
 the modules that compute it and its configuration, so editing a gazetteer re-runs tagging but
-not parsing, and changing `cleaning.py` re-runs everything after it. Entries are JSON files
-written atomically; a damaged entry counts as missing.
+neither parsing nor segmentation, and changing `cleaning.py` re-runs everything after it.
+Entries are written atomically (JSON; segmentations as msgpack); a damaged entry counts as
+missing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
+import jieba
+import spacy
+
 from pipeline import cleaning, entities, figures, ingest, linking, records, resources, segment, types
 from pipeline.ingest import PDF_LAYOUT, IngestedText
 from pipeline.records import write_atomically
+from pipeline.segment import Segmentation, Segmenter
 from pipeline.types import DocumentRecord
 
 INGEST_MODULES = (ingest, cleaning)
+SEGMENT_MODULES = (segment, cleaning)
 RECORD_MODULES = (segment, entities, figures, linking, resources, records, types)
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -42,6 +50,11 @@ def ingest_key(file_sha256: str) -> str:
     return key("ingest", file_sha256, code_hash(*INGEST_MODULES), layout)
 
 
+def segment_key(text: str) -> str:
+    return key("segment", hashlib.sha256(text.encode()).hexdigest(), code_hash(*SEGMENT_MODULES),
+               spacy.__version__, jieba.__version__)
+
+
 def record_key(ingested: IngestedText, catalog_entry: dict | None, relative_path: str, doc_id: str,
                resources_digest: str) -> str:
     return key("record", doc_id, relative_path, hashlib.sha256(ingested.text.encode()).hexdigest(), ingested.sha256,
@@ -54,8 +67,8 @@ class StageCache:
     def __init__(self, root: Path):
         self.root = Path(root)
 
-    def _path(self, stage: str, entry_key: str) -> Path:
-        return self.root / stage / entry_key[:2] / f"{entry_key}.json"
+    def _path(self, stage: str, entry_key: str, suffix: str = ".json") -> Path:
+        return self.root / stage / entry_key[:2] / f"{entry_key}{suffix}"
 
     def _read(self, stage: str, entry_key: str) -> dict | None:
         path = self._path(stage, entry_key)
@@ -83,3 +96,15 @@ class StageCache:
 
     def put_record(self, entry_key: str, record: DocumentRecord) -> None:
         write_atomically(self._path("record", entry_key), record.model_dump_json())
+
+    def get_segmentation(self, entry_key: str, text: str, segmenter: Segmenter) -> Segmentation | None:
+        try:
+            return Segmentation.from_bytes(self._path("segment", entry_key, ".bin").read_bytes(), text, segmenter)
+        except OSError:
+            return None
+        except Exception as err:  # a damaged entry: segment again
+            log.warning("cached segmentation %s unreadable (%s: %s); segmenting again", entry_key, type(err).__name__, err)
+            return None
+
+    def put_segmentation(self, entry_key: str, segmentation: Segmentation) -> None:
+        write_atomically(self._path("segment", entry_key, ".bin"), segmentation.to_bytes())

@@ -16,10 +16,12 @@ import hashlib
 import json
 import math
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 import inflect
 import numpy as np
@@ -143,7 +145,8 @@ def passages_of(record: DocumentRecord) -> list[Passage]:
 
     Headings, captions, tables and everything after the references heading are no passages."""
     text, passages = record.text, []
-    sentences = record.sentences
+    sentences = record.sentences  # in text order
+    starts = [s.start for s in sentences]
     for block in record.blocks:
         content = text[block.start:block.end]
         if _REFERENCES.match(content.strip()):
@@ -154,7 +157,8 @@ def passages_of(record: DocumentRecord) -> list[Passage]:
         if len(content) <= limit:
             passages.append(Passage(record.doc_id, block.start, block.end, block.lang, content))
             continue
-        inside = [s for s in sentences if block.start <= s.start and s.end <= block.end]
+        inside = [s for s in sentences[bisect_left(starts, block.start):bisect_left(starts, block.end)]
+                  if s.end <= block.end]
         window_start = window_end = None
         for sentence in inside:
             item = _LIST_ITEM.match(text, sentence.start)  # "(2) Financing difficulties." opens a passage
@@ -282,6 +286,10 @@ class BridgeTokenizer:
             candidates.sort(key=lambda c: -len(c[0]))
         self._zh_terms = zh_terms
         self._zh_pattern = term_pattern(zh_terms, flags=re.I)
+        self._words: dict[str, str] = {}  # one string per distinct word: a corpus repeats its words millions of times
+
+    def _word(self, word: str) -> str:
+        return self._words.setdefault(word, word)
 
     def __call__(self, passage: Passage) -> PassageTokens:
         return self._english(passage.text) if passage.lang == "en" else self._chinese(passage.text)
@@ -298,12 +306,12 @@ class BridgeTokenizer:
                     elif key:
                         start, end = words[i].start(), words[i + len(term_forms) - 1].end()
                         matches.append(TermMatch(key, term, text[start:end], start))
-                        tokens.append("@" + key)
+                        tokens.append(self._word("@" + key))
                     i += len(term_forms)
                     break
             else:
                 if len(forms[i]) > 1 and forms[i] not in self.taxonomy.stopwords_en and not forms[i][0].isdigit():
-                    tokens.append(forms[i])
+                    tokens.append(self._word(forms[i]))
                 i += 1
         return PassageTokens(tuple(matches), tuple(tokens), len(words), lead_end(text))
 
@@ -316,7 +324,7 @@ class BridgeTokenizer:
                 tokens.append(key)
             elif key:
                 matches.append(TermMatch(key, term, match.group(), match.start()))
-                tokens.append("@" + key)
+                tokens.append(self._word("@" + key))
             position = match.end()
         tokens += self._jieba_words(text[position:])
         return PassageTokens(tuple(matches), tuple(tokens), len(CJK_CHAR.findall(text)) // 2 + len(_EN_WORD.findall(text)),
@@ -328,11 +336,11 @@ class BridgeTokenizer:
             word = word.strip()
             if CJK_CHAR.search(word):
                 if len(word) > 1 and word not in self.taxonomy.stopwords_zh:
-                    words.append(word)
+                    words.append(self._word(word))
             elif _EN_WORD.fullmatch(word):
                 form = english_form(word)
                 if len(form) > 1 and form not in self.taxonomy.stopwords_en:
-                    words.append(form)
+                    words.append(self._word(form))
         return words
 
 
@@ -374,12 +382,12 @@ def keyword_pairs(text: str) -> list[tuple[str, str]]:
             if e and z and CJK_CHAR.search(z) and not CJK_CHAR.search(e) and len(z) <= 12 and len(e.split()) <= 6]
 
 
-def align_terms(texts: list[str], taxonomy: Taxonomy) -> list[AlignedTerm]:
-    """English-Chinese term pairs from the corpus's keyword lists; `similarity` is the share of
-    papers pairing the two among those listing either."""
+def align_terms(keyword_lists: list[list[tuple[str, str]]], taxonomy: Taxonomy) -> list[AlignedTerm]:
+    """English-Chinese term pairs from the corpus's keyword lists (`keyword_pairs` of each paper);
+    `similarity` is the share of papers pairing the two among those listing either."""
     together, listed = Counter(), Counter()
-    for text in texts:
-        for en, zh in set(keyword_pairs(text)):
+    for pairs in keyword_lists:
+        for en, zh in set(pairs):
             together[(en.lower(), zh)] += 1
     for (en, zh), n in together.items():
         listed[en] += n
@@ -669,8 +677,26 @@ REPRESENTATIVE_PASSAGES = 5
 
 @dataclass
 class ThemedCorpus:
-    records: list[DocumentRecord]  # with `themes` filled
+    themes: dict[str, list[DocumentTheme]]  # doc_id -> the record's themes
     theme_map: dict  # what `extracted/themes.json` holds
+
+
+@dataclass(frozen=True)
+class ThemeSource:
+    """What the theme stage keeps of a record: its passages and keywords, not its sentences
+    and entities, which for 1,000 papers would hold hundreds of megabytes at once."""
+    doc_id: str
+    text_sha256: str | None  # None: a failed record
+    passages: list[Passage]
+    keyword_pairs: list[tuple[str, str]]
+
+
+def theme_source(record: DocumentRecord, passages: bool = True) -> ThemeSource:
+    """`passages=False`: the text's digest alone, all `corpus_fingerprint` needs."""
+    if record.status != "ok":
+        return ThemeSource(record.doc_id, None, [], [])
+    return ThemeSource(record.doc_id, hashlib.sha256(record.text.encode()).hexdigest(),
+                       passages_of(record) if passages else [], keyword_pairs(record.text) if passages else [])
 
 
 def previous_discovered(theme_map: dict | None) -> list[DiscoveredTheme]:
@@ -680,26 +706,26 @@ def previous_discovered(theme_map: dict | None) -> list[DiscoveredTheme]:
             for t in themes if t.get("group") == DISCOVERED and t.get("signature")]
 
 
-def corpus_fingerprint(records: list[DocumentRecord], taxonomy: Taxonomy, parameters: ThemeParameters) -> str:
+def corpus_fingerprint(sources: list[ThemeSource], taxonomy: Taxonomy, parameters: ThemeParameters) -> str:
     """What the theme map depends on: every text, the taxonomy, the parameters and this code."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
     digest.update(json.dumps([taxonomy.digest, vars(parameters)], sort_keys=True).encode())
-    for record in sorted(records, key=lambda r: r.doc_id):
-        if record.status == "ok":
-            digest.update(record.doc_id.encode() + b"\0" + hashlib.sha256(record.text.encode()).digest())
+    for source in sorted(sources, key=lambda s: s.doc_id):
+        if source.text_sha256:
+            digest.update(source.doc_id.encode() + b"\0" + bytes.fromhex(source.text_sha256))
     return digest.hexdigest()[:16]
 
 
-def theme_corpus(records: list[DocumentRecord], segmenter: Segmenter, taxonomy: Taxonomy,
+def theme_corpus(records: Iterable[DocumentRecord | ThemeSource], segmenter: Segmenter, taxonomy: Taxonomy,
                  previous: list[DiscoveredTheme] | None = None,
                  parameters: ThemeParameters = ThemeParameters()) -> ThemedCorpus:
     """Fit the theme model on every passage of the corpus and give each record its themes.
 
-    Passages are taken in doc_id order, so the order records come in changes nothing."""
-    records = sorted(records, key=lambda r: r.doc_id)
-    by_doc = {r.doc_id: passages_of(r) for r in records if r.status == "ok"}
-    passages = [p for doc_id in sorted(by_doc) for p in by_doc[doc_id]]
-    aligned = align_terms([r.text for r in records if r.status == "ok"], taxonomy)
+    Records are taken one at a time and only their passages kept; passages go in doc_id order,
+    so the order records come in changes nothing."""
+    sources = sorted((r if isinstance(r, ThemeSource) else theme_source(r) for r in records), key=lambda s: s.doc_id)
+    passages = [p for source in sources for p in source.passages]
+    aligned = align_terms([s.keyword_pairs for s in sources if s.text_sha256], taxonomy)
     tokenizer = BridgeTokenizer(taxonomy, segmenter, aligned)
     tokenized = [tokenizer(p) for p in passages]
     model, assigned = None, []
@@ -709,10 +735,10 @@ def theme_corpus(records: list[DocumentRecord], segmenter: Segmenter, taxonomy: 
     per_doc: dict[str, list[tuple[Passage, list[PassageTheme]]]] = defaultdict(list)
     for passage, themes in zip(passages, assigned):
         per_doc[passage.doc_id].append((passage, themes))
-    themed = [r.model_copy(update={"themes": _document_themes(per_doc.get(r.doc_id, []), model)}) for r in records]
+    themes = {s.doc_id: _document_themes(per_doc.get(s.doc_id, []), model) for s in sources}
     theme_map = _theme_map(taxonomy, parameters, model, passages, assigned, previous or [])
-    theme_map["fingerprint"] = corpus_fingerprint(records, taxonomy, parameters)
-    return ThemedCorpus(themed, theme_map)
+    theme_map["fingerprint"] = corpus_fingerprint(sources, taxonomy, parameters)
+    return ThemedCorpus(themes, theme_map)
 
 
 def _describe(theme_id: str, model: ThemeModel) -> tuple[str, str, str]:

@@ -1,9 +1,12 @@
 """The stage cache: keys that follow input, code and settings; entries that survive damage."""
 
-from conftest import EXTRACTED
-from pipeline.cache import StageCache, ingest_key, record_key
-from pipeline.ingest import IngestedText
+from conftest import CORPUS, EXTRACTED
+from flows.extract import tools
+from pipeline.cache import StageCache, ingest_key, record_key, segment_key
+from pipeline.ingest import IngestedText, ingest_file
+from pipeline.linking import tag_entities
 from pipeline.records import read_record
+from pipeline.segment import segment_text
 
 
 def test_keys_follow_what_each_stage_depends_on():
@@ -15,6 +18,7 @@ def test_keys_follow_what_each_stage_depends_on():
     assert base != record_key(ingested, {"title": "t"}, "note.txt", "note", "digest-1")  # the catalog changed
     changed = IngestedText(text="中白工业园位于明斯克。", format="txt", sha256="ab" * 32)
     assert base != record_key(changed, None, "note.txt", "note", "digest-1")
+    assert segment_key(ingested.text) == segment_key(ingested.text) != segment_key(changed.text)
 
 
 def test_entries_round_trip_and_damage_counts_as_missing(tmp_path):
@@ -27,3 +31,19 @@ def test_entries_round_trip_and_damage_counts_as_missing(tmp_path):
     assert cache.get_record("k2") == record
     (tmp_path / "record" / "k2"[:2] / "k2.json").write_text("{\"doc_id\": ", encoding="utf-8")
     assert cache.get_record("k2") is None and cache.get_ingested("missing") is None
+
+
+def test_a_cached_segmentation_tags_the_same_entities(tmp_path, segmenter):
+    """A gazetteer edit re-tags from the cached segmentation: same tokens, sentences and entities."""
+    _, resources = tools("{}")
+    text = ingest_file(CORPUS / "seeds/001_4f04597642f4cc6c.txt").text
+    fresh = segment_text(text, segmenter)
+    cache = StageCache(tmp_path)
+    cache.put_segmentation("k3", fresh)
+    cached = cache.get_segmentation("k3", text, segmenter)
+    assert [(b.start, b.end, b.lang, [(t.idx, t.text, t.is_sent_start) for t in b.doc]) for b in cached.blocks] == \
+        [(b.start, b.end, b.lang, [(t.idx, t.text, t.is_sent_start) for t in b.doc]) for b in fresh.blocks]
+    assert cached.sentence_spans == fresh.sentence_spans and len(fresh.blocks) == 10
+    assert tag_entities("001", text, cached, resources, segmenter) == tag_entities("001", text, fresh, resources, segmenter)
+    (tmp_path / "segment" / "k3"[:2] / "k3.bin").write_bytes(b"\x93\x00damaged")
+    assert cache.get_segmentation("k3", text, segmenter) is None and cache.get_segmentation("k4", text, segmenter) is None

@@ -4,7 +4,8 @@ import pytest
 
 from conftest import CORPUS
 from pipeline.ingest import ingest_file
-from pipeline.segment import block_languages, detect_language, segment_text, split_blocks
+from pipeline import segment
+from pipeline.segment import Segmenter, block_languages, detect_language, segment_text, split_blocks
 
 
 def sentences(text, segmenter):
@@ -106,3 +107,16 @@ def test_number_only_block_in_a_tie_takes_the_first_seen_language(first):
     second = "en" if first == "zh" else "zh"
     text = "\n\n".join([blocks[first], blocks[second], "2015 | 71.93 | 8.35"])
     assert [lang for _, _, lang in block_languages(text)] == [first, second, first]
+
+
+@pytest.mark.parametrize("warm_strings, grows", [(10**9, True), (0, False)])
+def test_once_warm_a_document_leaves_no_strings_behind(monkeypatch, warm_strings, grows):
+    segmenter = Segmenter()
+    text = ingest_file(CORPUS / "seeds/001_4f04597642f4cc6c.txt").text
+    monkeypatch.setattr(segment, "WARM_STRINGS", warm_strings)
+    before = len(segmenter.nlp_en.vocab.strings) + len(segmenter.nlp_zh.vocab.strings)
+    with segmenter.memory_zone():
+        segmentation = segment_text(text, segmenter)
+        tokens = [t.text for b in segmentation.blocks for t in b.doc]
+    after = len(segmenter.nlp_en.vocab.strings) + len(segmenter.nlp_zh.vocab.strings)
+    assert (after > before) is grows and "Belarus" in tokens and "中白工业园" in "".join(tokens)

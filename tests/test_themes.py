@@ -169,7 +169,7 @@ def test_shuffled_document_order_changes_nothing(records, segmenter, taxonomy, c
     random.Random(7).shuffle(shuffled)
     themed = theme_corpus(shuffled, segmenter, taxonomy, previous_discovered(committed_map))
     assert themed.theme_map == committed_map
-    assert [r.themes for r in themed.records] == [r.themes for r in sorted(records, key=lambda r: r.doc_id)]
+    assert themed.themes == {r.doc_id: r.themes for r in records}
 
 
 def test_adding_a_document_keeps_every_theme_id_and_label(records, segmenter, taxonomy):
@@ -231,7 +231,7 @@ def test_a_fitted_model_transforms_passages_as_fit_transform_did(records, segmen
     from pipeline.themes import BridgeTokenizer as Tokenizer, ThemeModel, align_terms
 
     passages = [p for r in records for p in passages_of(r)]
-    aligned = align_terms([r.text for r in records], taxonomy)
+    aligned = align_terms([keyword_pairs(r.text) for r in records], taxonomy)
     tokenizer = Tokenizer(taxonomy, segmenter, aligned)
     tokenized = [tokenizer(p) for p in passages]
     model = ThemeModel(taxonomy, aligned=aligned)
