@@ -32,7 +32,8 @@ def extract(
     only: Annotated[Optional[list[str]], typer.Option("--only", help="Extract just this doc_id (repeatable).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-do every stage of every document.")] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Documents extracted in parallel, each in its own process.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Documents extracted in parallel, each in its own process "
+                                                    "(with --dask-address: the cluster's workers, at least 4 assumed).")] = 1,
     dask_address: Annotated[Optional[str], typer.Option(help="Run the documents on this Dask cluster "
                                                              "(tcp://host:port). Its workers need this package and, on "
                                                              "other machines, a Prefect server they can reach "
@@ -58,6 +59,8 @@ def extract(
     raise typer.Exit(1 if summary.failed else 0)
 
 
+DASK_PARALLEL = 4  # tasks a Dask cluster runs at once, for batching, unless --workers says more
+
 def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None, show_progress: bool = False,
                     use_cache: bool = True, workers: int = 1, dask_address: str | None = None):
     """The flow run behind `extract` and `add`: decisions and cache from the data folder, the
@@ -70,7 +73,8 @@ def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None,
     run = extract_corpus.with_options(task_runner=task_runner(workers, dask_address))
     with shared_api():
         summary = run(corpus_dir=corpus, out_dir=out, only=only, show_progress=show_progress,
-                      review_db=home / DATABASE, cache_dir=home / "cache" if use_cache else None)
+                      review_db=home / DATABASE, cache_dir=home / "cache" if use_cache else None,
+                      parallel=max(workers, DASK_PARALLEL) if dask_address else workers)
     _print_summary(summary, out, previous_seconds)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     return summary

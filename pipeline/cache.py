@@ -3,7 +3,8 @@
 PDF parsing is the slow part of a run, and most runs change nothing about most documents.
 A stage's key hashes its input (the file's sha256, or the ingested text), the source code of
 the modules that compute it and its configuration, so editing a gazetteer re-runs tagging but
-neither parsing nor segmentation, and changing `cleaning.py` re-runs everything after it.
+neither parsing, segmentation nor figure finding, and changing `cleaning.py` re-runs everything
+after it.
 Entries are written atomically (JSON; segmentations as msgpack); a damaged entry counts as
 missing.
 """
@@ -21,6 +22,7 @@ import jieba
 import spacy
 
 from pipeline import cleaning, entities, figures, ingest, linking, records, resources, segment, types
+from pipeline.entities import Mention
 from pipeline.ingest import PDF_LAYOUT, IngestedText
 from pipeline.records import write_atomically
 from pipeline.segment import Segmentation, Segmenter
@@ -28,6 +30,7 @@ from pipeline.types import DocumentRecord
 
 INGEST_MODULES = (ingest, cleaning)
 SEGMENT_MODULES = (segment, cleaning)
+FIGURE_MODULES = (figures, entities, resources, segment, cleaning)  # entities: Mention; resources: the patterns
 RECORD_MODULES = (segment, entities, figures, linking, resources, records, types)
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,11 @@ def ingest_key(file_sha256: str) -> str:
 def segment_key(text: str) -> str:
     return key("segment", hashlib.sha256(text.encode()).hexdigest(), code_hash(*SEGMENT_MODULES),
                spacy.__version__, jieba.__version__)
+
+
+def figures_key(text: str, figure_vocabulary: dict) -> str:
+    return key("figures", hashlib.sha256(text.encode()).hexdigest(), code_hash(*FIGURE_MODULES),
+               spacy.__version__, jieba.__version__, figure_vocabulary)
 
 
 def record_key(ingested: IngestedText, catalog_entry: dict | None, relative_path: str, doc_id: str,
@@ -108,3 +116,13 @@ class StageCache:
 
     def put_segmentation(self, entry_key: str, segmentation: Segmentation) -> None:
         write_atomically(self._path("segment", entry_key, ".bin"), segmentation.to_bytes())
+
+    def get_figures(self, entry_key: str) -> list[Mention] | None:
+        data = self._read("figures", entry_key)
+        try:
+            return [Mention(**m) for m in data] if data is not None else None
+        except TypeError:
+            return None
+
+    def put_figures(self, entry_key: str, figures: list[Mention]) -> None:
+        write_atomically(self._path("figures", entry_key), json.dumps([asdict(m) for m in figures], ensure_ascii=False))

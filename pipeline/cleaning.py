@@ -79,6 +79,9 @@ def latex_math_to_text(latex: str) -> str:
     return re.sub(r" {2,}", " ", text).strip()
 
 
+TABLE_CELL_SEPARATOR = " | "
+
+
 def html_table_to_text(table_html: str) -> str:
     """A table as one line per row, cells separated by ' | ', so each row stays a sentence."""
     soup = BeautifulSoup(table_html, "html.parser")
@@ -86,7 +89,7 @@ def html_table_to_text(table_html: str) -> str:
     for tr in soup.find_all("tr"):
         cells = [" ".join(cell.get_text(" ").split()) for cell in tr.find_all(["td", "th"])]
         if any(cells):
-            rows.append(" | ".join(cells))
+            rows.append(TABLE_CELL_SEPARATOR.join(cells))
     return "\n".join(rows)
 
 
@@ -256,8 +259,8 @@ def join_if_continued(prev: str, line: str, vocabulary: set[str], wrapped: bool,
     line separates them, which asks for more proof.
     """
     last, first = prev[-1], line[0]
-    if _LIST_START.match(line):
-        return None
+    if _LIST_START.match(line) or TABLE_CELL_SEPARATOR in line or TABLE_CELL_SEPARATOR in prev.rsplit("\n", 1)[-1]:
+        return None  # a table row is a line of its own, even when rows end and start with numbers
     if (first in "，。、；：！？）%" and (_is_cjk(last) or last.isdigit())) or (last.isdigit() and re.match(r"[.,]\d", line)):
         return prev + line  # '增长了3' / '.47倍': a number or a clause cut by the line end
     if re.search(r"[A-Za-z]-$", prev) and re.match(r"[a-z]", line):

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import cn2an
 
-from pipeline.cleaning import CJK
+from pipeline.cleaning import CJK, TABLE_CELL_SEPARATOR
 from pipeline.entities import Mention
 from pipeline.resources import ARABIC, FigureVocabulary, Resources
 from pipeline.segment import SegmentedBlock, Segmenter
@@ -100,7 +100,7 @@ def find_table_figures(text: str, vocabulary: FigureVocabulary) -> Iterator[Ment
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line) + 1)
-    rows = [(i, line.split(" | ")) for i, line in enumerate(lines) if " | " in line]
+    rows = [(i, line.split(TABLE_CELL_SEPARATOR)) for i, line in enumerate(lines) if TABLE_CELL_SEPARATOR in line]
     if len(rows) < 2:
         return
     header_index, header = rows[0]
@@ -117,7 +117,7 @@ def find_table_figures(text: str, vocabulary: FigureVocabulary) -> Iterator[Ment
                 yield Mention(start, end, "figure", text[start:end], "zh", "pattern", 0.7,
                               value=_clean_float(-value if match.group("sign") else value), unit=unit[0],
                               noun=unit[2])
-            position += len(cell) + 3
+            position += len(cell) + len(TABLE_CELL_SEPARATOR)
 
 
 def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabulary: FigureVocabulary,

@@ -176,14 +176,23 @@ def discovered_forms(mentions: list[Mention]) -> dict[str, set[str]]:
     return forms
 
 
-def tag_entities(doc_id: str, text: str, segmentation: Segmentation, resources: Resources,
-                 segmenter: Segmenter) -> list[Entity]:
-    """The entity stage: candidates from every finder, one reading per span, linked."""
-    mentions = find_entities(segmentation, text, resources, segmenter)
+def find_document_figures(text: str, segmentation: Segmentation, resources: Resources,
+                          segmenter: Segmenter) -> list[Mention]:
+    """Every figure candidate of a document: in its blocks, then in tables flattened out of a PDF.
+    They depend on the text and `figures.json` only, so a gazetteer edit can reuse them."""
+    figures = []
     for block in segmentation.blocks:
-        mentions += [m.shifted(block.start) for m in find_figures(block, text[block.start:block.end], resources, segmenter)]
-    found = {(m.start, m.end) for m in mentions if m.type == "figure"}
-    mentions += [m for m in find_flattened_table_figures(text, resources.figure_vocabulary)
-                 if not any(s < m.end and m.start < e for s, e in found)]
+        figures += [m.shifted(block.start) for m in find_figures(block, text[block.start:block.end], resources, segmenter)]
+    found = {(m.start, m.end) for m in figures}
+    return figures + [m for m in find_flattened_table_figures(text, resources.figure_vocabulary)
+                      if not any(s < m.end and m.start < e for s, e in found)]
+
+
+def tag_entities(doc_id: str, text: str, segmentation: Segmentation, resources: Resources,
+                 segmenter: Segmenter, figures: list[Mention] | None = None) -> list[Entity]:
+    """The entity stage: candidates from every finder (`figures` when already found), one
+    reading per span, linked."""
+    mentions = find_entities(segmentation, text, resources, segmenter)
+    mentions += find_document_figures(text, segmentation, resources, segmenter) if figures is None else figures
     linked = link_mentions(resolve_overlaps(mentions), text, resources)
     return to_entities(doc_id, linked, segmentation.sentence_spans, resources, discovered_forms(linked))

@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from pipeline.cleaning import CJK_CHAR
+from pipeline.cleaning import CJK_CHAR, TABLE_CELL_SEPARATOR
 from pipeline.resources import DATA_DIR, alternation
 from pipeline.segment import Segmenter
 from pipeline.types import DocumentRecord, DocumentTheme, ThemePassage
@@ -112,7 +112,6 @@ def load_taxonomy(data_dir: Path = DATA_DIR) -> Taxonomy:
 MAX_PASSAGE_CHARS = {"en": 600, "zh": 400}
 MIN_PASSAGE_CHARS = {"en": 80, "zh": 40}
 _REFERENCES = re.compile(r"^\W*(?:\d+\W*)?(?:references?|bibliography|参考文献|参\s*考\s*文\s*献)\W*$", re.I)
-_TABLE_ROW = " | "
 _LIST_ITEM = re.compile(r"\s*(?:[(（]\s*(?:\d{1,2}|[一二三四五六七八九十])\s*[)）]|[①②③④⑤⑥⑦⑧⑨⑩]|"
                         r"[一二三四五六七八九十]是|第[一二三四五六七八九十]，|\d{1,2}\)\s)")
 # Front matter and apparatus: what a paragraph about a theme never starts with.
@@ -151,7 +150,7 @@ def passages_of(record: DocumentRecord) -> list[Passage]:
         content = text[block.start:block.end]
         if _REFERENCES.match(content.strip()):
             break
-        if len(content) < MIN_PASSAGE_CHARS[block.lang] or content.count(_TABLE_ROW) >= 2 or is_front_matter(content):
+        if len(content) < MIN_PASSAGE_CHARS[block.lang] or content.count(TABLE_CELL_SEPARATOR) >= 2 or is_front_matter(content):
             continue
         limit = MAX_PASSAGE_CHARS[block.lang]
         if len(content) <= limit:

@@ -64,6 +64,20 @@ def test_markdown_table_wrappers_are_dropped():
     assert cleaning.clean_pages([cleaning.markdown_to_text(md)]) == "表5\n\n年份 | 占比/%\n1992 | 3.5\n\n注"
 
 
+TABLE_5 = ("<html><body><table><tr><td>年份</td><td>农产品实际进出 口额／104USD</td><td>双边农产品贸易 潜力／104USD</td>"
+           "<td>双边农产品贸易 提升空间／%</td></tr><tr><td>1992</td><td>1 528.9</td><td>61 520 755.1</td><td>302.38</td></tr>"
+           "<tr><td>1993</td><td>41 285.0</td><td>457 387 754.2</td><td>10.79</td></tr></table></body></html>")
+
+
+def test_table_rows_that_end_and_start_with_numbers_stay_lines():
+    """Table 5 of ChinaXiv-201911.00014V1: long rows that end in a number, then start with one,
+    looked like a number cut by a line end and were run together."""
+    assert cleaning.clean_pages([cleaning.markdown_to_text(TABLE_5)]).split("\n") == [
+        "年份 | 农产品实际进出 口额/104USD | 双边农产品贸易 潜力/104USD | 双边农产品贸易 提升空间/%",
+        "1992 | 1 528.9 | 61 520 755.1 | 302.38",
+        "1993 | 41 285.0 | 457 387 754.2 | 10.79"]
+
+
 def test_html_table_rows_become_lines():
     table = ("<table><tr><td>地区</td><td>占比/%</td></tr>"
              "<tr><td>东盟</td><td>71.93</td></tr><tr><td></td><td></td></tr></table>")

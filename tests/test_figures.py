@@ -82,6 +82,10 @@ def test_table_column_units():
     found = [(m.text, m.value, m.unit) for m in find_table_figures(table, load_resources().figure_vocabulary)]
     assert found == [("71.93", 71.93, "percent"), ("1 374.59", 137_459_000_000, "USD"),
                      ("8.35", 8.35, "percent"), ("-2.5", -250_000_000, "USD")]
+    # ChinaXiv-201911.00014V1: '10⁴USD' came out of the PDF as '104USD'
+    table = "年份 | 农产品实际进出 口额/104USD | 双边农产品贸易 提升空间/%\n1992 | 1 528.9 | 302.38"
+    found = [(m.text, m.value, m.unit) for m in find_table_figures(table, load_resources().figure_vocabulary)]
+    assert found == [("1 528.9", 15_289_000, "USD"), ("302.38", 302.38, "percent")]
 
 
 @pytest.mark.parametrize("text, value", [

@@ -51,5 +51,13 @@ def test_a_two_worker_dask_cluster_gives_the_serial_records(mixed_corpus, serial
         result = run_parks("extract", "--corpus", str(mixed_corpus), "--out", str(tmp_path / "out"), "--no-cache",
                            "--dask-address", cluster.scheduler_address, home=tmp_path / "home")
         assert result.returncode == 1, result.stderr
-        assert set(cluster.scheduler.task_prefixes) == {"extract_document"}  # the documents ran on the cluster
+        assert set(cluster.scheduler.task_prefixes) == {"extract_documents"}  # the documents ran on the cluster
     assert same_outputs(serial_run, tmp_path / "out") == 10
+
+
+def test_documents_go_to_tasks_in_batches_only_when_tasks_run_elsewhere():
+    from flows.extract import documents_per_task
+
+    assert [documents_per_task(n, 1) for n in (4, 1000)] == [1, 1]
+    assert [documents_per_task(n, 2) for n in (4, 100, 1000)] == [1, 13, 32]
+    assert documents_per_task(1000, 16) == 16
