@@ -1,9 +1,10 @@
-"""The extraction flow: one task per document, running the plain `pipeline` stages in order.
+"""The extraction flow: tasks of whole documents, running the plain `pipeline` stages in order.
 
 A document is the unit of work that is worth sending to another process: its stages pass
 spaCy docs and entity lists to each other, which are cheap in memory and costly to pickle.
-Tasks run one at a time by default, in worker processes with `--workers N`, or on a Dask
-cluster with `--dask-address`; each process loads the segmenter and gazetteers once."""
+Tasks (one document each, or batches of documents in worker processes) run one at a time by
+default, in worker processes with `--workers N`, or on a Dask cluster with `--dask-address`;
+each process loads the segmenter and gazetteers once."""
 
 
 import json
@@ -25,8 +26,8 @@ from pipeline.cache import StageCache, figures_key, ingest_key, record_key, segm
 from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
 from pipeline.dataset import build_dataset, write_dataset
 from pipeline.errors import ParksError
-from pipeline.ingest import IngestedText, ingest_file
 from pipeline.entities import Mention
+from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import find_document_figures, tag_entities
 from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, record_path,
                               update_record, write_record, write_schema)
@@ -275,7 +276,6 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
                         TimeElapsedColumn(), disable=not show_progress, transient=True)
     with progress:
         bar = progress.add_task("extracting", total=len(documents))
-        # Small arguments, no `quote()`: Dask turns its NamedTuple into a plain tuple.
         decided = defaultdict(list)
         for decision in decisions:
             decided[decision.doc_id].append(decision)
@@ -288,6 +288,7 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         pending = [doc for doc in documents if doc.doc_id not in outcomes]
         size = documents_per_task(len(pending), parallel)
         batches = [pending[i:i + size] for i in range(0, len(pending), size)]
+        # Small arguments, no `quote()`: Dask turns its NamedTuple into a plain tuple.
         futures = {extract_documents_task.submit(batch, {d.doc_id: decided[d.doc_id] for d in batch}, settings): batch
                    for batch in batches}
         submitted = time.perf_counter()
