@@ -55,7 +55,6 @@ class SentenceBoundaries:
     line break is always a space token of its own."""
 
     def __init__(self, end_marks: frozenset[str]) -> None:
-        self.end_marks = end_marks
         self._end_ids = frozenset(get_string_id(mark) for mark in end_marks)
         self._closer_ids = frozenset(get_string_id(mark) for mark in _CLOSERS) | self._end_ids
 
@@ -141,24 +140,25 @@ class SegmentedBlock:
     text: str
 
     @cached_property
-    def _offsets(self) -> list[list[int]]:
-        """Each token's [start, length]: read from the Doc's arrays, not token by token."""
-        return self.doc.to_array([IDX, LENGTH]).tolist()
+    def token_rows(self) -> numpy.ndarray:
+        """Each token's offset in the block, length and sentence start (1 or -1): read from the
+        Doc's arrays once, not token by token."""
+        return self.doc.to_array([IDX, LENGTH, SENT_START]).astype(numpy.int64).reshape(-1, 3)
 
     @cached_property
     def token_starts(self) -> frozenset[int]:
-        return frozenset(start for start, _ in self._offsets)
+        return frozenset(self.token_rows[:, 0].tolist())
 
     @cached_property
     def token_ends(self) -> frozenset[int]:
-        return frozenset(start + length for start, length in self._offsets)
+        return frozenset((self.token_rows[:, 0] + self.token_rows[:, 1]).tolist())
 
     def sentence_texts(self):
         """(start, text) of each sentence, offsets in the block: the Doc's sentences, cut from its text."""
         if not len(self.doc):
             return
         text = self.text
-        rows = self.doc.to_array([IDX, LENGTH, SENT_START]).astype(numpy.int64).tolist()
+        rows = self.token_rows.tolist()
         first = 0
         for i in [i for i in range(1, len(rows)) if rows[i][2] == 1] + [len(rows)]:
             start, end = rows[first][0], rows[i - 1][0] + rows[i - 1][1]
@@ -175,7 +175,7 @@ class Segmentation:
         the text, so saving costs a sixtieth of segmenting and loading a seventh."""
         return srsly.msgpack_dumps({
             "blocks": [[b.start, b.end, b.lang] for b in self.blocks],
-            "tokens": [b.doc.to_array([IDX, LENGTH, SENT_START]).astype(numpy.int32).tobytes() for b in self.blocks]})
+            "tokens": [b.token_rows.astype(numpy.int32).tobytes() for b in self.blocks]})
 
     @classmethod
     def from_bytes(cls, data: bytes, text: str, segmenter: Segmenter) -> Segmentation:
