@@ -82,15 +82,55 @@ def latex_math_to_text(latex: str) -> str:
 TABLE_CELL_SEPARATOR = " | "
 
 
+def is_table_row(line: str) -> bool:
+    """A line `html_table_to_text` wrote: cells joined by ' | ' (a first cell left empty by a
+    row span leaves the line starting with '|' once the line is stripped)."""
+    return TABLE_CELL_SEPARATOR in line or line.startswith("| ")
+
+
+def table_row_cells(line: str) -> list[tuple[int, str]]:
+    """The cells of a table row line, each with its offset in the line."""
+    cells, position = [], 0
+    for piece in line.split("|"):
+        content = piece.strip()
+        cells.append((position + len(piece) - len(piece.lstrip()), content))
+        position += len(piece) + 1
+    return cells
+
+
 def html_table_to_text(table_html: str) -> str:
-    """A table as one line per row, cells separated by ' | ', so each row stays a sentence."""
+    """A table as one line per row, cells separated by ' | ', so each row stays a sentence.
+
+    Cells spanning rows or columns leave empty cells where they reach, so every row's i-th
+    cell stands under the header's i-th: the header's unit then applies to the right numbers."""
     soup = BeautifulSoup(table_html, "html.parser")
-    rows = []
-    for tr in soup.find_all("tr"):
-        cells = [" ".join(cell.get_text(" ").split()) for cell in tr.find_all(["td", "th"])]
+    table_rows = soup.find_all("tr")
+    grid: list[dict[int, str]] = [{} for _ in table_rows]
+    for r, tr in enumerate(table_rows):
+        c = 0
+        for cell in tr.find_all(["td", "th"]):
+            while c in grid[r]:
+                c += 1
+            columns_spanned = _span(cell, "colspan")
+            for row in grid[r:r + _span(cell, "rowspan")]:
+                row.update(dict.fromkeys(range(c, c + columns_spanned), ""))
+            grid[r][c] = " ".join(cell.get_text(" ").split())
+            c += columns_spanned
+    lines = []
+    for row in grid:
+        cells = [row.get(c, "") for c in range(max(row, default=-1) + 1)]
+        while cells and not cells[-1]:
+            cells.pop()
         if any(cells):
-            rows.append(TABLE_CELL_SEPARATOR.join(cells))
-    return "\n".join(rows)
+            lines.append(TABLE_CELL_SEPARATOR.join(cells))
+    return "\n".join(lines)
+
+
+def _span(cell, attribute: str) -> int:
+    try:
+        return max(1, min(int(cell.get(attribute, 1)), 100))
+    except ValueError:
+        return 1
 
 
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -259,7 +299,7 @@ def join_if_continued(prev: str, line: str, vocabulary: set[str], wrapped: bool,
     line separates them, which asks for more proof.
     """
     last, first = prev[-1], line[0]
-    if _LIST_START.match(line) or TABLE_CELL_SEPARATOR in line or TABLE_CELL_SEPARATOR in prev.rsplit("\n", 1)[-1]:
+    if _LIST_START.match(line) or is_table_row(line) or is_table_row(prev.rsplit("\n", 1)[-1]):
         return None  # a table row is a line of its own, even when rows end and start with numbers
     if (first in "，。、；：！？）%" and (_is_cjk(last) or last.isdigit())) or (last.isdigit() and re.match(r"[.,]\d", line)):
         return prev + line  # '增长了3' / '.47倍': a number or a clause cut by the line end

@@ -13,9 +13,9 @@ from typing import Iterator
 
 import cn2an
 
-from pipeline.cleaning import CJK, TABLE_CELL_SEPARATOR
+from pipeline.cleaning import CJK, CJK_CHAR, is_table_row, table_row_cells
 from pipeline.entities import Mention
-from pipeline.resources import ARABIC, FigureVocabulary, Resources
+from pipeline.resources import ARABIC, CHINESE_NUMERAL, RANGE, FigureVocabulary, Resources
 from pipeline.segment import SegmentedBlock, Segmenter
 
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -59,27 +59,36 @@ def _signed(figure: Mention, text: str) -> Mention:
     return replace(figure, start=figure.start - 1, text=text[figure.start - 1:figure.end], value=-figure.value)
 
 
-# A table row as the cleaner writes it: cells separated by ' | '.
-_CELL_NUMBER = re.compile(r"^\s*(?P<sign>[-−])?(?P<num>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*$")
+# --- tables the cleaner wrote as 'a | b' rows: the header's units apply to the cells below -----
 
+ColumnUnit = tuple[str, float, str | None]  # unit, multiplier, counted noun
+_UNREADABLE: ColumnUnit = ("", 0.0, None)  # the header names a unit whose scale was lost
 
-_COUNT_HEADER = re.compile(r"(?P<noun>论文|文献|专利|企业|项目|园区|国家|人|机构)?(?:数量|个数|数|量)(?:/(?:篇|个|家|项|人))?$"
+_VALUE = r"(?P<sign>[-−])?(?P<num>\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\s?\d+)?)(?P<scale>万亿|亿|万)?"
+_CELL_VALUE = re.compile(rf"^(?:[<>≤≥＜＞]\s?)?{_VALUE}(?:以上|以下)?$")
+_CELL_RANGE = re.compile(rf"^{_VALUE}\s?[~～—–-]\s?(?P<num2>\d+(?:\.\d+)?)(?P<scale2>万亿|亿|万)?$")
+_LISTED_VALUE = re.compile(rf"[(（]\s?{_VALUE}\s?[)）]")  # '泰国(8597.45）印尼(6236.37）'
+
+_COUNT_HEADER = re.compile(r"(?:(?P<noun>论文|文献|专利|企业|项目|园区|国家|人|机构)(?:数量|个数|数|量)|数量|个数)(?:/(?:篇|个|家|项|人))?$"
                            r"|发文量|number of (?P<noun_en>\w+)", re.I)
 
 
-def _column_unit(header: str, vocabulary: FigureVocabulary) -> tuple[str, float, str | None] | None:
+def _column_unit(header: str, vocabulary: FigureVocabulary) -> ColumnUnit | None:
     """The unit a column header states: '占比/%' -> percent; '贸易额/10⁸USD', '亿美元', 'US$ billion' -> money;
-    '发文量', '企业数量' -> a count."""
+    '发文量', '企业数量' -> a count. '贸易额/10USD' lost its exponent: unreadable."""
     d = vocabulary.data
     compact = header.replace(" ", "")
     if re.search(r"[/（(]%|%[)）]?$|\(%\)|percent", compact, re.I):
         return "percent", 1.0, None
     count = _COUNT_HEADER.search(compact)
     if count:
-        noun = count.group("noun_en") or d["count_nouns_zh"].get(count.group("noun") or "", "publication")
-        return "count", 1.0, vocabulary.singular.singular_noun(noun) or noun
+        noun = count.group("noun_en") or d["count_nouns_zh"].get(count.group("noun") or "") \
+            or ("publication" if "发文" in compact else None)
+        return "count", 1.0, noun and (vocabulary.singular.singular_noun(noun) or noun)
     for word, currency in sorted(d["currency_after"].items(), key=lambda item: -len(item[0])):
-        if word in compact or word in header:
+        if word in compact if CJK_CHAR.search(word) else re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])", header):
+            if re.search(rf"(?<![\d.^])10{re.escape(word.replace(' ', ''))}", compact):
+                return _UNREADABLE
             multiplier = 1.0
             power = re.search(r"10(?:\^|)([⁰¹²³⁴⁵⁶⁷⁸⁹\d]+)", compact)
             scale = re.search(vocabulary.scale_zh, compact)
@@ -95,29 +104,81 @@ def _column_unit(header: str, vocabulary: FigureVocabulary) -> tuple[str, float,
 
 
 def find_table_figures(text: str, vocabulary: FigureVocabulary) -> Iterator[Mention]:
-    """Numbers in table cells whose column header gives the unit (tables flattened to 'a | b' rows)."""
-    lines = text.split("\n")
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line) + 1)
-    rows = [(i, line.split(TABLE_CELL_SEPARATOR)) for i, line in enumerate(lines) if TABLE_CELL_SEPARATOR in line]
-    if len(rows) < 2:
+    """Numbers in table cells whose column header gives the unit.
+
+    The header is the rows above the first row holding a number. A cell may be a number
+    ('1 374.59', '1240万'), a range or bound ('0~10', '<0', '30以上'), or a list of names with
+    their numbers in brackets; when a single header cell states a unit, such lists in columns
+    without one take it ('年均增速/% | 主要国家' over '<0 | 阿尔巴尼亚(-5.59）')."""
+    rows, position = [], 0
+    for line in text.split("\n"):
+        if is_table_row(line):
+            rows.append([(position + offset, cell) for offset, cell in table_row_cells(line)])
+        position += len(line) + 1
+    first_data = next((i for i, row in enumerate(rows) if any(_cell_values(cell) for _, cell in row)), len(rows))
+    if not 0 < first_data <= 3:
         return
-    header_index, header = rows[0]
-    units = {col: _column_unit(cell, vocabulary) for col, cell in enumerate(header)}
-    for line_index, cells in rows[1:]:
-        position = offsets[line_index]
-        for col, cell in enumerate(cells):
-            unit = units.get(col)
-            match = _CELL_NUMBER.match(cell)
-            if unit and match:
-                value = float(re.sub("[, ]", "", match.group("num"))) * unit[1]
-                start = position + match.start("sign" if match.group("sign") else "num")
-                end = position + match.end("num")
-                yield Mention(start, end, "figure", text[start:end], "zh", "pattern", 0.7,
-                              value=_clean_float(-value if match.group("sign") else value), unit=unit[0],
-                              noun=unit[2])
-            position += len(cell) + len(TABLE_CELL_SEPARATOR)
+    units: dict[int, ColumnUnit] = {}
+    for row in rows[:first_data]:
+        for col, (_, cell) in enumerate(row):
+            unit = _column_unit(cell, vocabulary) if col not in units else None
+            if unit:
+                units[col] = unit
+    table_unit = next(iter(units.values())) if len(units) == 1 else None
+    header_words = _words(rows[first_data - 1])
+    word_units = {i: _column_unit(word, vocabulary) for i, (_, word) in enumerate(header_words)}
+    for row in rows[first_data:]:
+        cells, cell_units = row, units
+        if len(header_words) > len(rows[first_data - 1]) and _merged(row) and len(_words(row)) == len(header_words):
+            cells, cell_units = _words(row), word_units  # '1 | 美国 39711 | 13.06%' under '序号 | 国家 | 论文数 占比'
+        for col, (start, cell) in enumerate(cells):
+            unit = cell_units.get(col)
+            values = _cell_values(cell)
+            if unit is None and table_unit and values and values[0][0] is _LISTED_VALUE:
+                unit = table_unit
+            if not unit or unit is _UNREADABLE:
+                continue
+            for _, match, number, scale in values:
+                value = float(re.sub(r"[, ]", "", match.group(number))) * unit[1] \
+                    * vocabulary.data["scale_zh"].get(match.group(scale) or "", 1.0)
+                negative = number == "num" and match.group("sign")
+                begin = start + match.start("sign" if negative else number)
+                end = start + match.end(scale if match.group(scale) else number)
+                yield Mention(begin, end, "figure", text[begin:end], "zh", "pattern", 0.7,
+                              value=_clean_float(-value if negative else value), unit=unit[0], noun=unit[2])
+
+
+_WORD = re.compile(rf"[{CJK}]+|[^\s{CJK}]+")
+
+
+def _words(row: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A row's cells split into words (at spaces and where Chinese meets digits), except cells
+    that are one number ('1 528.9')."""
+    words = []
+    for start, cell in row:
+        if _CELL_VALUE.match(cell):
+            words.append((start, cell))
+        else:
+            words.extend((start + m.start(), m.group()) for m in _WORD.finditer(cell))
+    return words
+
+
+def _merged(row: list[tuple[int, str]]) -> bool:
+    """Two cells of a row the PDF's converter merged into one: '美国39711', '8232 2.71%'."""
+    return any(re.search(r"\d", cell) and len(_WORD.findall(cell)) > 1 and not _cell_values(cell) for _, cell in row)
+
+
+def _cell_values(cell: str) -> list[tuple[re.Pattern, re.Match, str, str]]:
+    """The numbers of a cell: (the form that read it, the match, its number and scale groups)."""
+    whole = _CELL_VALUE.match(cell)
+    if whole:
+        return [(_CELL_VALUE, whole, "num", "scale")]
+    span = _CELL_RANGE.match(cell)
+    if span:
+        return [(_CELL_RANGE, span, "num", "scale"), (_CELL_RANGE, span, "num2", "scale2")]
+    if re.search(rf"[{CJK}A-Za-z]", cell):
+        return [(_LISTED_VALUE, m, "num", "scale") for m in _LISTED_VALUE.finditer(cell)]
+    return []
 
 
 def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabulary: FigureVocabulary,
@@ -127,6 +188,8 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
     if _excluded(match, text, vocabulary):
         return
     numbers = [groups["num"]] + ([groups["num2"]] if groups.get("num2") else [])
+    if re.match(CHINESE_NUMERAL, groups["num"]) and _in_idiom(match, text, segmenter):
+        return
     multiplier, unit, noun, end = 1.0, None, None, match.end()
     if groups.get("scale"):
         multiplier = d["scale_en"][groups["scale"].lower()]
@@ -143,7 +206,7 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
         unit = "pp"
     elif kind == "percent":
         unit = "percent"
-        if re.match(r"\s*(?:的)?(?:显著性?)?水平|\s*(?:level|significance)", text[match.end():match.end() + 8]):
+        if re.match(r"\s*(?:的)?(?:显著性?)?(?:水平|临界值)|\s*(?:level|significance|critical)", text[match.end():match.end() + 8]):
             return  # a significance level, not a finding
     elif kind == "area":
         unit = d["area_units"][groups["unit"]]
@@ -155,6 +218,8 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
             return
         if unit_word == "年" and re.match(r"\d{1,2}月|\d", text[match.end():match.end() + 3]):
             return  # '16年12月': a date
+        if unit_word == "年" and text.startswith(("规划", "计划"), match.end()):
+            return  # 五年规划: the Five-Year Plan, a name
         if unit == "decade":
             unit, multiplier = "year", 10.0
     elif kind == "count":
@@ -167,6 +232,11 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
             multiplier = d["scale_en"][groups["scale_word"].strip().lower()]
     elif kind == "score":
         unit = "score"
+    elif kind == "scaled":
+        measured = _scaled_unit(match, text, block, vocabulary, segmenter)
+        if measured is None:
+            return
+        unit, noun = measured
     spans = [(match.start(), end)]
     if groups.get("num2"):  # a range: two figures, '80' and '160个项目'
         spans = [(match.start(), match.end("num")), (match.start("num2"), end)]
@@ -180,6 +250,32 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
             continue  # '2013 reports' is ambiguous; '2000例' is a count
         yield Mention(start, stop, "figure", text[start:stop], block.lang, "pattern", 0.8,
                       value=_clean_float(value * multiplier), unit=unit, noun=noun)
+
+
+def _scaled_unit(match: re.Match, text: str, block: SegmentedBlock, vocabulary: FigureVocabulary,
+                 segmenter: Segmenter) -> tuple[str, str | None] | None:
+    """What a bare amount with 亿 or 万 measures, read from its neighbours: the unit of the figure
+    a range joins it to ('4万亿到5万亿元'), else a noun of money or of people right after it
+    ('2.5亿经济损失', '220万儿童') or before it in its clause ('产值约1.9万亿', '网民规模达7.31亿')."""
+    d = vocabulary.data
+    after = text[match.end():match.end() + 12]
+    joined = re.match(RANGE, after)
+    if joined:
+        for kind, pattern in vocabulary.patterns:
+            partner = pattern.match(text, match.end() + joined.end()) if kind in ("money", "count", "area") else None
+            figure = next(_read(kind, partner, text, block, vocabulary, segmenter), None) if partner else None
+            if figure:
+                return figure.unit, figure.noun
+    clause = re.split(r"[，。；：、,;:]", text[max(0, match.start() - 16):match.start()])[-1]
+    if re.match(rf"[{CJK}A-Za-z]", after):
+        clause = ""  # '用户的月发博字数已超过三万字': what follows it is what it measures
+    for names in (after.startswith, clause.__contains__):  # right after it first, then before it
+        if any(map(names, d["money_nouns_zh"])):
+            return d["default_currency_zh"], None
+        people = next(filter(names, d["population_nouns_zh"]), None)
+        if people:
+            return "count", d["count_nouns_zh"][people]
+    return None
 
 
 def _number_value(number: str, d: dict) -> float | None:
@@ -202,6 +298,10 @@ def _excluded(match: re.Match, text: str, vocabulary: FigureVocabulary) -> bool:
         return True
     if before.endswith(tuple(d["not_figure_before_zh"])):
         return True
+    if before.endswith(("/", "／", "=", "＝")):
+        return True  # '贸易额/10⁴USD', '面积/km²': a column's unit; 'η=0': a formula
+    if re.search(r"(?:19|20)\d\d[-/.]$", before):
+        return True  # '2016-12-06': a date
     if before.endswith(("数", "几", "上")) and match.group()[0] in "十百千万亿":
         return True  # 数十亿, 几百, 上万: vague amounts
     if re.search(r"[A-Za-z_.]$", before) and re.match(r"\d", match.group()):
@@ -238,8 +338,13 @@ def _count_noun(match: re.Match, text: str, vocabulary: FigureVocabulary,
         measure = groups["measure"]
         if groups["num"] == "一" and not groups.get("more2"):
             return None  # 一个 is 'a', not a count
-        if measure == "大" and not re.match(f"[{CJK}]", following):
-            return None
+        if groups["num"] == "二" and measure == "次":
+            return None  # 二次传播, 二次开发: 'secondary', where two times is 两次
+        if (match.start() == 0 or text[match.start() - 1] == "\n") and \
+                len(next(iter(segmenter.pos_tagger.cut(text[match.start("measure"):match.end() + 4]))).word) > len(measure):
+            return None  # '1国家发展和改革委员会…': a numbered line, whose 国 starts the word 国家
+        if measure == "大" and (text[:match.start()].endswith("党的") or not _content_word_first(following, segmenter)):
+            return None  # 三大板块, 四大类 count; 党的十九大, 十九大把… name a congress
         known = next((n for n in vocabulary.count_nouns_zh if following.startswith(n)), None)
         if known:
             return d["count_nouns_zh"][known], match.end() + len(known)
@@ -250,16 +355,45 @@ def _count_noun(match: re.Match, text: str, vocabulary: FigureVocabulary,
         default = d["measure_default_nouns_zh"].get(measure)
         if default:  # 36.1万名 (people), 85篇 (papers), 1702列 (trains)
             return default, match.end()
-        following_words = list(segmenter.pos_tagger.cut(following))
-        token = following_words[0] if following_words else None
-        if token is None or not token.flag.startswith("n") or not re.fullmatch(f"[{CJK}]+", token.word):
+        noun = _noun_first(following, segmenter)
+        if noun is None:
             return None, match.end()  # 八个推进, 两项都: a count whose noun is not on the page as a noun
-        return token.word, match.end() + len(token.word)
+        return noun, match.end() + len(noun)
     counted = _english_count_noun(match.group("words"), vocabulary)
     if counted is None:
         return None
     noun, word_end = counted
     return noun, match.end() + 1 + word_end
+
+
+def _noun_first(text: str, segmenter: Segmenter) -> str | None:
+    """The Chinese noun `text` starts with, if it starts with one."""
+    token = next(iter(segmenter.pos_tagger.cut(text)), None)
+    return token.word if token and token.flag.startswith("n") and re.fullmatch(f"[{CJK}]+", token.word) else None
+
+
+_FUNCTION_TAGS = ("p", "d", "c", "u", "r", "f", "x", "y", "e")  # jieba: preposition, adverb, conjunction, particle...
+
+
+def _content_word_first(text: str, segmenter: Segmenter) -> bool:
+    """`text` starts with a Chinese word that can carry meaning (noun, verb, adjective,
+    classifier), not a function word or punctuation."""
+    token = next(iter(segmenter.pos_tagger.cut(text)), None)
+    return bool(token) and bool(re.match(f"[{CJK}]", token.word)) and not token.flag.startswith(_FUNCTION_TAGS)
+
+
+def _in_idiom(match: re.Match, text: str, segmenter: Segmenter) -> bool:
+    """五花八门, 三位一体: numerals inside an idiom count nothing (两国政府, a set phrase with
+    one numeral, still counts two governments)."""
+    start = max(0, match.start() - 3)
+    position = start
+    for token in segmenter.pos_tagger.cut(text[start:match.end() + 3]):
+        end = position + len(token.word)
+        set_phrase = token.flag == "i" or (token.flag == "l" and len(re.findall(CHINESE_NUMERAL, token.word)) > 1)
+        if set_phrase and position < match.end() and match.start() < end:
+            return True
+        position = end
+    return False
 
 
 _IRREGULAR_PLURALS = {"people": "person", "staff": "staff", "personnel": "personnel", "children": "child"}

@@ -16,6 +16,8 @@ from pathlib import Path
 import inflect
 from babel import Locale
 
+from pipeline.cleaning import CJK
+
 DATA_DIR = Path(__file__).parent / "data"
 DATA_FILES = ("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", "themes.json",
               "stopwords.json")
@@ -159,7 +161,7 @@ class FigureVocabulary:
     @cached_property
     def not_figure_before_en(self) -> re.Pattern:
         """Labels that make the next number no figure: 'Table 3', 'Vision 2030'."""
-        return re.compile(rf"(?:^|[\s(])(?:{alternatives(self.data['not_figure_before_en'])})\s?$")
+        return re.compile(rf"(?:^|[^A-Za-z])(?:{alternatives(self.data['not_figure_before_en'])})\s?$")
 
     @cached_property
     def count_nouns_zh(self) -> list[str]:
@@ -192,6 +194,8 @@ class FigureVocabulary:
             ("duration", re.compile(rf"(?P<num>{ARABIC}|{CHINESE_NUMERAL})(?P<more2>多|余)?(?P<unit>个月|周年|年|天)(?!代|级|度|底|初|末|份)")),
             ("count", re.compile(rf"(?<![\w.,])(?P<num>{ARABIC}|{words})(?P<scale_word>\s(?:thousand|million|billion))?(?=\s(?P<words>(?:[A-Za-z][\w&'’-]*\s?){{1,7}}))", re.I)),
             ("count", re.compile(rf"{cn_num}\s?(?P<more2>多|余)?(?P<scale_zh>万|亿)?(?:多|余)?(?P<measure>{measure})")),
+            ("scaled", re.compile(rf"{cn_num}(?P<more2>多|余)?(?P<scale_zh>{self.scale_zh})")),
+            ("duration", re.compile(rf"(?<=[{CJK}\s])(?P<num>\d{{1,3}})\s?(?P<unit>a)(?=[{CJK}]|[，。,.]?$)", re.M)),
             ("score", re.compile(rf"(?:score|index|得分|指数)\s?(?:of|was|is|为|达到|达)?\s?(?P<num>{ARABIC})(?!\s?%)")),
         ]
 

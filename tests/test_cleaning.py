@@ -84,6 +84,19 @@ def test_html_table_rows_become_lines():
     assert cleaning.html_table_to_text(table) == "地区 | 占比/%\n东盟 | 71.93"
 
 
+def test_cells_spanning_rows_and_columns_leave_empty_cells_so_columns_line_up():
+    """Table 4 of ChinaXiv-201810.00132V1: '南亚' spans the rows below it, so their shares stay
+    under '占比/%'; a title spanning two columns adds no empty cell at the end."""
+    table = ("<table><tr><td colspan=\"2\">area,2015</td></tr>"
+             "<tr><td>地区</td><td>进出口</td><td>主要贸易品种</td><td>占比／%</td></tr>"
+             "<tr><td rowspan=\"2\">南亚</td><td></td><td>油脂、腊类</td><td>15.4</td></tr>"
+             "<tr><td>从中国进口</td><td>加工食品类</td><td>45</td></tr></table>")
+    text = cleaning.clean_pages([cleaning.markdown_to_text(table)])
+    assert text.split("\n") == ["area,2015", "地区 | 进出口 | 主要贸易品种 | 占比/%", "南亚 | | 油脂、腊类 | 15.4",
+                                "| 从中国进口 | 加工食品类 | 45"]
+    assert [cell for _, cell in cleaning.table_row_cells(text.split("\n")[3])] == ["", "从中国进口", "加工食品类", "45"]
+
+
 def test_html_to_text_skips_scripts_and_keeps_title():
     html = ("<html><head><title>Great Stone</title><style>p{}</style></head><body>"
             "<script>alert('x')</script><h1>China-Belarus Industrial Park</h1>"

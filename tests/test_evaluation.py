@@ -39,6 +39,16 @@ def test_score_document_counts_distinct_entities():
     assert score.misses["figure"] == ["4% = 4 percent"]
 
 
+def test_a_gold_figure_takes_the_nearest_value_within_tolerance():
+    """ChinaXiv-201911.00014V1: 4 860.6 and 4 880.1 (×10⁴ USD) are both within 0.5 % of 4 860.6;
+    the gold 4 860.6 must take the system's 4 860.6, not the smaller 4 847.5."""
+    record = {"doc_id": "d", "entities": [entity("figure", t, value=v, unit="USD") for t, v in
+                           [("4 847.5", 48_475_000.0), ("4 860.6", 48_606_000.0), ("4 880.1", 48_801_000.0)]]}
+    gold = {"figures": [{"text": t, "value": v, "unit": "USD"} for t, v in [("4 860.6", 48_606_000), ("4 880.1", 48_801_000)]]}
+    score = score_document(record, gold)
+    assert (score.counts["figure"].tp, score.extras["figure"]) == (2, ["4.8475e+07 USD"])
+
+
 def test_evaluate_reports_per_type_and_language(tmp_path):
     (tmp_path / "records").mkdir()
     (tmp_path / "gold").mkdir()

@@ -56,6 +56,16 @@ def figures(text, segmenter, resources):
     ("其中约有 2000 例死亡，运行线路达到39条", [("2000例", 2000, "count", "case"), ("39条", 39, "count", "route")]),
     ("China signed 200 B&R cooperation documents with 138 countries",
      [("200 B&R cooperation documents", 200, "count", "document"), ("138 countries", 138, "count", "country")]),
+    # amounts with 亿 / 万 and no unit word: what they measure is next to them (ChinaXiv 201704.00227, 201707.00410)
+    ("截至2016年12月，我国网民规模达7.31亿，互联网普及率达到53.2%",
+     [("7.31亿", 731_000_000, "count", "internet user"), ("53.2%", 53.2, "percent", None)]),
+    ("约有30亿至40亿人家中没有安全可靠的自来水。每年可使220万儿童免于天折。",
+     [("30亿", 3_000_000_000, "count", "person"), ("40亿人", 4_000_000_000, "count", "person"),
+      ("220万", 2_200_000, "count", "child")]),
+    ("预计总投入4万亿到5万亿元，将带动环保产业新增产值约1.9万亿，过去2年帮助数万人挽回约2.5亿经济损失",
+     [("4万亿", 4e12, "CNY", None), ("5万亿元", 5e12, "CNY", None), ("1.9万亿", 1.9e12, "CNY", None),
+      ("2年", 2, "year", None), ("2.5亿", 250_000_000, "CNY", None)]),
+    ("利用随机前沿引力模型对中巴两国25a间的贸易效率进行测算", [("两国", 2, "count", "model"), ("25a", 25, "year", None)]),
 ])
 def test_figures(text, expected, segmenter, resources):
     assert figures(text, segmenter, resources) == expected
@@ -69,6 +79,13 @@ def test_figures(text, expected, segmenter, resources):
     "2013年9月，第一个项目，第3个园区，十二届全国人大，前10名",                # dates, ordinals, ranks
     "在1%的水平上显著；一个国家",                                     # significance level, 'a'
     "从数十亿美元",                                                 # vague amount
+    "国民经济和社会发展第十三个五年规划纲要",                                # the Five-Year Plan
+    "各国间技术标准五花八门，借助海外翻译的二次传播。党的十九大把建设写入党章",      # idiom, 'secondary', a congress
+    "收稿日期：2016-12-01修回日期：2016-12-06本文责任编辑：唐果媛",           # dates
+    "在零假设 H₀:η=0条件下，1%的临界值均小于 LR 统计量",                     # a formula, a critical value
+    "一个微博用户的月发博字数已超过三万字",                                  # 30,000 characters, not users
+    "参考文献\n\n1国家发展和改革委员会，外交部，商务部",                       # a numbered reference
+    "高被引论文发表量TOP10国家 Fig.13Top 10 countries",                   # ranks
 ])
 def test_not_figures(text, segmenter, resources):
     assert figures(text, segmenter, resources) == []
@@ -86,6 +103,40 @@ def test_table_column_units():
     table = "年份 | 农产品实际进出 口额/104USD | 双边农产品贸易 提升空间/%\n1992 | 1 528.9 | 302.38"
     found = [(m.text, m.value, m.unit) for m in find_table_figures(table, load_resources().figure_vocabulary)]
     assert found == [("1 528.9", 15_289_000, "USD"), ("302.38", 302.38, "percent")]
+
+
+def test_table_headers_rows_and_cells(resources):
+    from pipeline.figures import find_table_figures
+
+    def found(table):
+        return [(m.text, m.value, m.unit) for m in find_table_figures(table, resources.figure_vocabulary)]
+
+    # ChinaXiv-201810.00132V1, table 4 as the cleaner writes it: the share column of rows under a row span
+    assert found("地区 | 进出口 | 主要贸易品种 | 占比/%\n南亚 | | 油脂、腊类 | 15.4\n| 从中国进口 | 加工食品类 | 45") == [
+        ("15.4", 15.4, "percent"), ("45", 45, "percent")]
+    # table 3: the only unit is over the bins, so the countries' bracketed growth rates take it too
+    assert found("年均增速 /% | 主要国家\n<0 | 阿尔巴尼亚(-5.59）、亚美尼亚(-3.65)\n17~30 | 波黑（17.31）蒙古（18.12）\n"
+                 "30以上 | 伊拉克(31.59）") == [
+        ("0", 0, "percent"), ("-5.59", -5.59, "percent"), ("-3.65", -3.65, "percent"), ("17", 17, "percent"),
+        ("30", 30, "percent"), ("17.31", 17.31, "percent"), ("18.12", 18.12, "percent"), ("30", 30, "percent"),
+        ("31.59", 31.59, "percent")]
+    # table 2: a title row above the header; '10USD' lost its exponent, so its column gives nothing
+    assert found("area,2015\n地区及贸易 占比/% | 国家及贸易额/10USD\n东盟 | 泰国(8597.45）印尼(6236.37）") == []
+    # ChinaXiv-201712.00321V1: the PDF converter merged cells of the header and of the rows
+    assert found("序号 | 国家 | 合作论文数 合作论文占比\n1 | 美国39711 | 13.06%\n6 | 澳大利亚 | 8232 2.71%") == [
+        ("39711", 39711, "count"), ("8232", 8232, "count")]
+    # a key-value table (ChinaXiv-201704.00234V1) has no unit header; coefficients and variables are no counts
+    assert found("国内生产总值 | 74.4万亿 | 农村贫困人口减少 | 1240万\n国内生产总值增速 | 6.7% | 异地扶贫搬迁人口 | >240万") == []
+    assert found("变量 | 进出口模型 | | 出口模型\n| 系数 | T统计量 | 系数 | T统计量\nLnTijt | 123.361 | 126.102") == []
+    # ChinaXiv-202103.00135V1: 'fuzzy entropy' is no yen
+    assert found("Sequence | Proposed entropy | Xu's fuzzy entropy\n{P1,P2,P3} | 3.9817 | 0.8622") == []
+
+
+def test_key_value_table_counts_people(segmenter, resources):
+    """ChinaXiv-201704.00234V1, table 1: the label cell before an amount says what it counts."""
+    table = "国内生产总值 | 74.4万亿 | 农村贫困人口减少 | 1240万\n国内生产总值增速 | 6.7% | 异地扶贫搬迁人口 | >240万"
+    assert figures(table, segmenter, resources) == [
+        ("1240万", 12_400_000, "count", "person"), ("6.7%", 6.7, "percent", None), ("240万", 2_400_000, "count", "person")]
 
 
 @pytest.mark.parametrize("text, value", [
