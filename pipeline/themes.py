@@ -181,8 +181,10 @@ _inflect = inflect.engine()
 
 @lru_cache(maxsize=65536)
 def english_form(word: str) -> str:
-    """Lower case and singular, so 'Parks' and 'park' are one term."""
+    """Lower case, singular and without a possessive, so 'Parks' and "Council's" are 'park' and 'council'."""
     word = word.lower().replace("’", "'")
+    if word.endswith("'s") and len(word) > 3:
+        word = word[:-2]
     if len(word) > 3 and word.isalpha() and not word.endswith(("ss", "us", "is", "ics")):
         return _inflect.singular_noun(word) or word
     return word
@@ -268,7 +270,7 @@ class BridgeTokenizer:
     def __init__(self, taxonomy: Taxonomy, segmenter: Segmenter, aligned: list[AlignedTerm] = ()):
         self.taxonomy = taxonomy
         self.jieba = segmenter.nlp_zh.tokenizer.jieba_seg
-        self._en_terms: dict[str, list[tuple[tuple[str, ...], str | None, str]]] = defaultdict(list)
+        self._en_terms: dict[str, list[tuple[tuple[str, ...], str | None, str, frozenset[str]]]] = defaultdict(list)
         zh_terms: dict[str, tuple[str | None, str]] = {}
         # key None: consumed, never counted; "~…": an aligned pair, a concept without a theme
         entries = [(None, taxonomy.not_terms["en"], taxonomy.not_terms["zh"])]
@@ -278,7 +280,7 @@ class BridgeTokenizer:
             for term in terms_en:
                 forms = tuple(english_form(w) for w in _EN_WORD.findall(term))
                 if forms:
-                    self._en_terms[forms[0]].append((forms, key, term))
+                    self._en_terms[forms[0]].append((forms, key, term, frozenset(_EN_WORD.sub(" ", term))))
             for term in terms_zh:
                 zh_terms.setdefault(term.lower(), (key, term))
         for candidates in self._en_terms.values():
@@ -298,8 +300,8 @@ class BridgeTokenizer:
         forms = [english_form(w.group()) for w in words]
         matches, tokens, i = [], [], 0
         while i < len(words):
-            for term_forms, key, term in self._en_terms.get(forms[i], ()):
-                if tuple(forms[i:i + len(term_forms)]) == term_forms:
+            for term_forms, key, term, joints in self._en_terms.get(forms[i], ()):
+                if tuple(forms[i:i + len(term_forms)]) == term_forms and _joined(text, words[i:i + len(term_forms)], joints):
                     if key and key.startswith("~"):
                         tokens.append(key)
                     elif key:
@@ -343,6 +345,13 @@ class BridgeTokenizer:
         return words
 
 
+def _joined(text: str, words: list[re.Match], joints: frozenset[str]) -> bool:
+    """The words of a term stand together: only spaces, hyphens and what the term itself writes
+    between them, so "countries, risks" is no 'country risk'."""
+    return all(set(text[a.end():b.start()]) <= joints | _JOINTS for a, b in zip(words, words[1:]))
+
+
+_JOINTS = frozenset(" \t\n-‐–")
 _SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?=\s|$)")
 
 
