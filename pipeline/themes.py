@@ -439,7 +439,8 @@ class ThemeParameters:
 
     threshold: float = 0.6  # seeded theme score from which a passage carries the theme
     lead_weight: float = 1.5  # a term in the first sentence (or the heading) counts this much more
-    relative: float = 0.3  # ...and at least this share of the passage's strongest theme's evidence
+    relative: float = 0.3  # ...and at least this share of the passage's strongest theme's evidence...
+    facet_groups: tuple[str, ...] = ("challenge", "mode")  # ...of its own group, for these groups
     size_reference: int = 120  # words (or Chinese character pairs) over which evidence is not diluted
     full_weight_share: float = 0.05  # a seed term in at most this share of passages weighs fully
     min_weight: float = 0.3
@@ -466,6 +467,7 @@ class ThemeModel:
         self.parameters = parameters
         self.previous = previous or []
         self.aligned = list(aligned)
+        self.groups_ = {theme.id: theme.group for theme in taxonomy.themes}
 
     def fit(self, passages: list[Passage], tokenized: list[PassageTokens]) -> ThemeModel:
         self._fit(passages, tokenized)
@@ -564,14 +566,27 @@ class ThemeModel:
         dilution = math.sqrt(max(1.0, tokens.size / p.size_reference))
         evidence = {theme_id: sum(weights[t] * (1 + 0.5 * math.log(n)) for t, n in terms.items())
                     for theme_id, terms in counts.items()}
-        strongest = max(evidence.values(), default=0.0)
+        strongest = self._strongest(evidence)
         found = []
         for theme_id, terms in counts.items():
             score = 1 - math.exp(-evidence[theme_id] / dilution)
-            if score >= p.threshold and evidence[theme_id] >= p.relative * strongest:
+            if score >= p.threshold and evidence[theme_id] >= p.relative * strongest[theme_id]:
                 ordered = sorted(terms, key=lambda t: (-terms[t] * weights[t], t))
                 found.append(PassageTheme(theme_id, round(score, 3), tuple(dict.fromkeys(surface[t] for t in ordered))))
         return sorted(found, key=lambda t: (-t.score, t.theme_id))
+
+    def _strongest(self, evidence: dict[str, float]) -> dict[str, float]:
+        """What each theme's evidence is cut against: in a group of `facet_groups` the strongest
+        theme of that group (a passage weighs challenges, or modes, and names its park type side
+        by side: a long case of a technology park does not silence the government behind it);
+        otherwise the passage's strongest theme (an industry named in passing is no park type)."""
+        group = {theme_id: self.groups_[theme_id] for theme_id in evidence}
+        by_group: dict[str, float] = defaultdict(float)
+        for theme_id, value in evidence.items():
+            by_group[group[theme_id]] = max(by_group[group[theme_id]], value)
+        overall = max(evidence.values(), default=0.0)
+        return {theme_id: by_group[group[theme_id]] if group[theme_id] in self.parameters.facet_groups else overall
+                for theme_id in evidence}
 
     # discovered
 
