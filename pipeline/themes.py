@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterable
 
 import inflect
+import jieba
 import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -261,6 +262,15 @@ def _split_branches(branches: list[tuple[str, str]], fan: int = 8) -> str:
                     for part in (branches[:half], branches[half:]))
 
 
+@lru_cache(maxsize=2)
+def term_jieba(terms: tuple[str, ...]) -> jieba.Tokenizer:
+    """A jieba of its own that knows the seed terms as words (the segmenter's stays as it is)."""
+    tokenizer = jieba.Tokenizer()
+    for term in terms:
+        tokenizer.add_word(term)
+    return tokenizer
+
+
 class BridgeTokenizer:
     """Tokens for theme work: seed terms become their concept's token, other words stay words.
 
@@ -286,6 +296,7 @@ class BridgeTokenizer:
         for candidates in self._en_terms.values():
             candidates.sort(key=lambda c: -len(c[0]))
         self._zh_terms = zh_terms
+        self.term_jieba = term_jieba(tuple(sorted(zh_terms)))
         self._zh_pattern = term_pattern(zh_terms, flags=re.I)
         self._words: dict[str, str] = {}  # one string per distinct word: a corpus repeats its words millions of times
 
@@ -318,18 +329,38 @@ class BridgeTokenizer:
 
     def _chinese(self, text: str) -> PassageTokens:
         matches, tokens, position = [], [], 0
-        for match in self._zh_pattern.finditer(text):
-            tokens += self._jieba_words(text[position:match.start()])
-            key, term = self._zh_terms[match.group().lower()]
+        for start, end in self._zh_spans(text):
+            tokens += self._jieba_words(text[position:start])
+            key, term = self._zh_terms[text[start:end].lower()]
             if key and key.startswith("~"):
                 tokens.append(key)
             elif key:
-                matches.append(TermMatch(key, term, match.group(), match.start()))
+                matches.append(TermMatch(key, term, text[start:end], start))
                 tokens.append(self._word("@" + key))
-            position = match.end()
+            position = end
         tokens += self._jieba_words(text[position:])
         return PassageTokens(tuple(matches), tuple(tokens), len(CJK_CHAR.findall(text)) // 2 + len(_EN_WORD.findall(text)),
                              lead_end(text))
+
+    def _zh_spans(self, text: str) -> Iterable[tuple[int, int]]:
+        """Where Chinese terms stand, leftmost and longest first, but never starting in the tail of
+        a word that ends inside the term: 商机 (business opportunity) is not in 协商|机制, nor 国企 in
+        中国|企业. A term at the end of a word counts (污染 in 大气污染: Chinese words end in their
+        head), and so does one running into the next word (生态环境 in 生态|环境保护). The words
+        come from a jieba that knows the seed terms."""
+        word = []  # (start, end) of the word around each character
+        position = 0
+        for w in self.term_jieba.lcut(text):
+            word += [(position, position + len(w))] * len(w)
+            position += len(w)
+        position = 0
+        while match := self._zh_pattern.search(text, position):
+            start, end = match.span()
+            if word[start][0] < start and word[start][1] < end:
+                position = start + 1
+                continue
+            yield start, end
+            position = end
 
     def _jieba_words(self, text: str) -> list[str]:
         words = []
