@@ -49,6 +49,7 @@ class Concept:
     terms_en: tuple[str, ...]
     terms_zh: tuple[str, ...]
     weight: float = 1.0  # how telling the terms are
+    patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> regexes of phrasings terms miss
 
     @property
     def name_en(self) -> str:
@@ -98,7 +99,8 @@ def load_taxonomy(data_dir: Path = DATA_DIR) -> Taxonomy:
         if entry["group"] not in data["groups"]:
             raise ValueError(f"themes.json: theme {entry['id']} has unknown group {entry['group']!r}")
         concepts = tuple(Concept(f"{entry['id']}#{i}", entry["id"], tuple(c.get("en", [])), tuple(c.get("zh", [])),
-                                 float(c.get("weight", 1.0)))
+                                 float(c.get("weight", 1.0)),
+                                 {lang: tuple(p) for lang, p in c.get("patterns", {}).items()})
                          for i, c in enumerate(entry["concepts"]))
         themes.append(SeedTheme(entry["id"], entry["group"], entry["label"], entry["label_zh"],
                                 entry.get("definition", ""), concepts))
@@ -298,13 +300,30 @@ class BridgeTokenizer:
         self._zh_terms = zh_terms
         self.term_jieba = term_jieba(tuple(sorted(zh_terms)))
         self._zh_pattern = term_pattern(zh_terms, flags=re.I)
+        self._patterns = {lang: [(c.key, re.compile(p, re.I)) for c in taxonomy.concepts.values()
+                                 for p in c.patterns.get(lang, ())] for lang in ("en", "zh")}
         self._words: dict[str, str] = {}  # one string per distinct word: a corpus repeats its words millions of times
 
     def _word(self, word: str) -> str:
         return self._words.setdefault(word, word)
 
     def __call__(self, passage: Passage) -> PassageTokens:
-        return self._english(passage.text) if passage.lang == "en" else self._chinese(passage.text)
+        tokens = self._english(passage.text) if passage.lang == "en" else self._chinese(passage.text)
+        return self._with_patterns(tokens, passage)
+
+    def _with_patterns(self, tokens: PassageTokens, passage: Passage) -> PassageTokens:
+        """Phrasings no fixed term catches (政府要引导和推进, "state departments lead"): each
+        pattern of a concept is one more term of it, unless a term of the theme stands there."""
+        found = []
+        for key, pattern in self._patterns[passage.lang]:
+            theme_id = key.split("#")[0]
+            for match in pattern.finditer(passage.text):
+                if not any(m.concept.startswith(theme_id + "#") and m.start < match.end()
+                           and match.start() < m.start + len(m.surface) for m in tokens.matches):
+                    found.append(TermMatch(key, pattern.pattern, match.group(), match.start()))
+        if not found:
+            return tokens
+        return PassageTokens(tokens.matches + tuple(found), tokens.tokens, tokens.size, tokens.lead)
 
     def _english(self, text: str) -> PassageTokens:
         words = list(_EN_WORD.finditer(text))
@@ -557,11 +576,14 @@ class ThemeModel:
                          if n > self.parameters.max_language_share * sizes[lang])
 
     def _concept_names(self, tokenized: list[PassageTokens]) -> dict[str, tuple[str, str]]:
-        """A concept is named by its terms most used in the corpus, in each language."""
+        """A concept is named by its terms most used in the corpus, in each language (a pattern
+        is no name)."""
+        concepts = self.taxonomy.concepts
         used: dict[str, Counter] = defaultdict(Counter)
         for tokens in tokenized:
             for match in tokens.matches:
-                used[match.concept][match.term] += 1
+                if match.term in concepts[match.concept].terms_en + concepts[match.concept].terms_zh:
+                    used[match.concept][match.term] += 1
         names = {}
         for key, concept in self.taxonomy.concepts.items():
             ranked = [t for t, _ in used[key].most_common()]
