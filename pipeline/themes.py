@@ -868,7 +868,7 @@ def _theme_map(taxonomy: Taxonomy, parameters: ThemeParameters, model: ThemeMode
     return {
         "version": THEME_MAP_VERSION,
         "taxonomy": {"version": taxonomy.version, "digest": taxonomy.digest},
-        "parameters": vars(parameters),
+        "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(parameters).items()},  # as JSON reads back
         "documents": len({p.doc_id for p in passages}),
         "passages": {"en": languages["en"], "zh": languages["zh"]},
         "bridge": [vars(a) for a in model.aligned] if model else [],
