@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterable
 
 import inflect
+import jieba
 import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -48,6 +49,7 @@ class Concept:
     terms_en: tuple[str, ...]
     terms_zh: tuple[str, ...]
     weight: float = 1.0  # how telling the terms are
+    patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lang -> regexes of phrasings terms miss
 
     @property
     def name_en(self) -> str:
@@ -97,7 +99,8 @@ def load_taxonomy(data_dir: Path = DATA_DIR) -> Taxonomy:
         if entry["group"] not in data["groups"]:
             raise ValueError(f"themes.json: theme {entry['id']} has unknown group {entry['group']!r}")
         concepts = tuple(Concept(f"{entry['id']}#{i}", entry["id"], tuple(c.get("en", [])), tuple(c.get("zh", [])),
-                                 float(c.get("weight", 1.0)))
+                                 float(c.get("weight", 1.0)),
+                                 {lang: tuple(p) for lang, p in c.get("patterns", {}).items()})
                          for i, c in enumerate(entry["concepts"]))
         themes.append(SeedTheme(entry["id"], entry["group"], entry["label"], entry["label_zh"],
                                 entry.get("definition", ""), concepts))
@@ -181,8 +184,10 @@ _inflect = inflect.engine()
 
 @lru_cache(maxsize=65536)
 def english_form(word: str) -> str:
-    """Lower case and singular, so 'Parks' and 'park' are one term."""
+    """Lower case, singular and without a possessive, so 'Parks' and "Council's" are 'park' and 'council'."""
     word = word.lower().replace("’", "'")
+    if word.endswith("'s") and len(word) > 3:
+        word = word[:-2]
     if len(word) > 3 and word.isalpha() and not word.endswith(("ss", "us", "is", "ics")):
         return _inflect.singular_noun(word) or word
     return word
@@ -259,6 +264,15 @@ def _split_branches(branches: list[tuple[str, str]], fan: int = 8) -> str:
                     for part in (branches[:half], branches[half:]))
 
 
+@lru_cache(maxsize=2)
+def term_jieba(terms: tuple[str, ...]) -> jieba.Tokenizer:
+    """A jieba of its own that knows the seed terms as words (the segmenter's stays as it is)."""
+    tokenizer = jieba.Tokenizer()
+    for term in terms:
+        tokenizer.add_word(term)
+    return tokenizer
+
+
 class BridgeTokenizer:
     """Tokens for theme work: seed terms become their concept's token, other words stay words.
 
@@ -268,7 +282,7 @@ class BridgeTokenizer:
     def __init__(self, taxonomy: Taxonomy, segmenter: Segmenter, aligned: list[AlignedTerm] = ()):
         self.taxonomy = taxonomy
         self.jieba = segmenter.nlp_zh.tokenizer.jieba_seg
-        self._en_terms: dict[str, list[tuple[tuple[str, ...], str | None, str]]] = defaultdict(list)
+        self._en_terms: dict[str, list[tuple[tuple[str, ...], str | None, str, frozenset[str]]]] = defaultdict(list)
         zh_terms: dict[str, tuple[str | None, str]] = {}
         # key None: consumed, never counted; "~…": an aligned pair, a concept without a theme
         entries = [(None, taxonomy.not_terms["en"], taxonomy.not_terms["zh"])]
@@ -278,28 +292,46 @@ class BridgeTokenizer:
             for term in terms_en:
                 forms = tuple(english_form(w) for w in _EN_WORD.findall(term))
                 if forms:
-                    self._en_terms[forms[0]].append((forms, key, term))
+                    self._en_terms[forms[0]].append((forms, key, term, frozenset(_EN_WORD.sub(" ", term))))
             for term in terms_zh:
                 zh_terms.setdefault(term.lower(), (key, term))
         for candidates in self._en_terms.values():
             candidates.sort(key=lambda c: -len(c[0]))
         self._zh_terms = zh_terms
+        self.term_jieba = term_jieba(tuple(sorted(zh_terms)))
         self._zh_pattern = term_pattern(zh_terms, flags=re.I)
+        self._patterns = {lang: [(c.key, re.compile(p, re.I)) for c in taxonomy.concepts.values()
+                                 for p in c.patterns.get(lang, ())] for lang in ("en", "zh")}
         self._words: dict[str, str] = {}  # one string per distinct word: a corpus repeats its words millions of times
 
     def _word(self, word: str) -> str:
         return self._words.setdefault(word, word)
 
     def __call__(self, passage: Passage) -> PassageTokens:
-        return self._english(passage.text) if passage.lang == "en" else self._chinese(passage.text)
+        tokens = self._english(passage.text) if passage.lang == "en" else self._chinese(passage.text)
+        return self._with_patterns(tokens, passage)
+
+    def _with_patterns(self, tokens: PassageTokens, passage: Passage) -> PassageTokens:
+        """Phrasings no fixed term catches (政府要引导和推进, "state departments lead"): each
+        pattern of a concept is one more term of it, unless a term of the theme stands there."""
+        found = []
+        for key, pattern in self._patterns[passage.lang]:
+            theme_id = key.split("#")[0]
+            for match in pattern.finditer(passage.text):
+                if not any(m.concept.startswith(theme_id + "#") and m.start < match.end()
+                           and match.start() < m.start + len(m.surface) for m in tokens.matches):
+                    found.append(TermMatch(key, pattern.pattern, match.group(), match.start()))
+        if not found:
+            return tokens
+        return PassageTokens(tokens.matches + tuple(found), tokens.tokens, tokens.size, tokens.lead)
 
     def _english(self, text: str) -> PassageTokens:
         words = list(_EN_WORD.finditer(text))
         forms = [english_form(w.group()) for w in words]
         matches, tokens, i = [], [], 0
         while i < len(words):
-            for term_forms, key, term in self._en_terms.get(forms[i], ()):
-                if tuple(forms[i:i + len(term_forms)]) == term_forms:
+            for term_forms, key, term, joints in self._en_terms.get(forms[i], ()):
+                if tuple(forms[i:i + len(term_forms)]) == term_forms and _joined(text, words[i:i + len(term_forms)], joints):
                     if key and key.startswith("~"):
                         tokens.append(key)
                     elif key:
@@ -316,18 +348,38 @@ class BridgeTokenizer:
 
     def _chinese(self, text: str) -> PassageTokens:
         matches, tokens, position = [], [], 0
-        for match in self._zh_pattern.finditer(text):
-            tokens += self._jieba_words(text[position:match.start()])
-            key, term = self._zh_terms[match.group().lower()]
+        for start, end in self._zh_spans(text):
+            tokens += self._jieba_words(text[position:start])
+            key, term = self._zh_terms[text[start:end].lower()]
             if key and key.startswith("~"):
                 tokens.append(key)
             elif key:
-                matches.append(TermMatch(key, term, match.group(), match.start()))
+                matches.append(TermMatch(key, term, text[start:end], start))
                 tokens.append(self._word("@" + key))
-            position = match.end()
+            position = end
         tokens += self._jieba_words(text[position:])
         return PassageTokens(tuple(matches), tuple(tokens), len(CJK_CHAR.findall(text)) // 2 + len(_EN_WORD.findall(text)),
                              lead_end(text))
+
+    def _zh_spans(self, text: str) -> Iterable[tuple[int, int]]:
+        """Where Chinese terms stand, leftmost and longest first, but never starting in the tail of
+        a word that ends inside the term: 商机 (business opportunity) is not in 协商|机制, nor 国企 in
+        中国|企业. A term at the end of a word counts (污染 in 大气污染: Chinese words end in their
+        head), and so does one running into the next word (生态环境 in 生态|环境保护). The words
+        come from a jieba that knows the seed terms."""
+        word = []  # (start, end) of the word around each character
+        position = 0
+        for w in self.term_jieba.lcut(text):
+            word += [(position, position + len(w))] * len(w)
+            position += len(w)
+        position = 0
+        while match := self._zh_pattern.search(text, position):
+            start, end = match.span()
+            if word[start][0] < start and word[start][1] < end:
+                position = start + 1
+                continue
+            yield start, end
+            position = end
 
     def _jieba_words(self, text: str) -> list[str]:
         words = []
@@ -343,6 +395,13 @@ class BridgeTokenizer:
         return words
 
 
+def _joined(text: str, words: list[re.Match], joints: frozenset[str]) -> bool:
+    """The words of a term stand together: only spaces, hyphens and what the term itself writes
+    between them, so "countries, risks" is no 'country risk'."""
+    return all(set(text[a.end():b.start()]) <= joints | _JOINTS for a, b in zip(words, words[1:]))
+
+
+_JOINTS = frozenset(" \t\n-‐–")
 _SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?=\s|$)")
 
 
@@ -430,7 +489,8 @@ class ThemeParameters:
 
     threshold: float = 0.6  # seeded theme score from which a passage carries the theme
     lead_weight: float = 1.5  # a term in the first sentence (or the heading) counts this much more
-    relative: float = 0.3  # ...and at least this share of the passage's strongest theme's evidence
+    relative: float = 0.3  # ...and at least this share of the passage's strongest theme's evidence...
+    facet_groups: tuple[str, ...] = ("challenge", "mode")  # ...of its own group, for these groups
     size_reference: int = 120  # words (or Chinese character pairs) over which evidence is not diluted
     full_weight_share: float = 0.05  # a seed term in at most this share of passages weighs fully
     min_weight: float = 0.3
@@ -457,6 +517,7 @@ class ThemeModel:
         self.parameters = parameters
         self.previous = previous or []
         self.aligned = list(aligned)
+        self.groups_ = {theme.id: theme.group for theme in taxonomy.themes}
 
     def fit(self, passages: list[Passage], tokenized: list[PassageTokens]) -> ThemeModel:
         self._fit(passages, tokenized)
@@ -515,11 +576,14 @@ class ThemeModel:
                          if n > self.parameters.max_language_share * sizes[lang])
 
     def _concept_names(self, tokenized: list[PassageTokens]) -> dict[str, tuple[str, str]]:
-        """A concept is named by its terms most used in the corpus, in each language."""
+        """A concept is named by its terms most used in the corpus, in each language (a pattern
+        is no name)."""
+        concepts = self.taxonomy.concepts
         used: dict[str, Counter] = defaultdict(Counter)
         for tokens in tokenized:
             for match in tokens.matches:
-                used[match.concept][match.term] += 1
+                if match.term in concepts[match.concept].terms_en + concepts[match.concept].terms_zh:
+                    used[match.concept][match.term] += 1
         names = {}
         for key, concept in self.taxonomy.concepts.items():
             ranked = [t for t, _ in used[key].most_common()]
@@ -555,14 +619,27 @@ class ThemeModel:
         dilution = math.sqrt(max(1.0, tokens.size / p.size_reference))
         evidence = {theme_id: sum(weights[t] * (1 + 0.5 * math.log(n)) for t, n in terms.items())
                     for theme_id, terms in counts.items()}
-        strongest = max(evidence.values(), default=0.0)
+        strongest = self._strongest(evidence)
         found = []
         for theme_id, terms in counts.items():
             score = 1 - math.exp(-evidence[theme_id] / dilution)
-            if score >= p.threshold and evidence[theme_id] >= p.relative * strongest:
+            if score >= p.threshold and evidence[theme_id] >= p.relative * strongest[theme_id]:
                 ordered = sorted(terms, key=lambda t: (-terms[t] * weights[t], t))
                 found.append(PassageTheme(theme_id, round(score, 3), tuple(dict.fromkeys(surface[t] for t in ordered))))
         return sorted(found, key=lambda t: (-t.score, t.theme_id))
+
+    def _strongest(self, evidence: dict[str, float]) -> dict[str, float]:
+        """What each theme's evidence is cut against: in a group of `facet_groups` the strongest
+        theme of that group (a passage weighs challenges, or modes, and names its park type side
+        by side: a long case of a technology park does not silence the government behind it);
+        otherwise the passage's strongest theme (an industry named in passing is no park type)."""
+        group = {theme_id: self.groups_[theme_id] for theme_id in evidence}
+        by_group: dict[str, float] = defaultdict(float)
+        for theme_id, value in evidence.items():
+            by_group[group[theme_id]] = max(by_group[group[theme_id]], value)
+        overall = max(evidence.values(), default=0.0)
+        return {theme_id: by_group[group[theme_id]] if group[theme_id] in self.parameters.facet_groups else overall
+                for theme_id in evidence}
 
     # discovered
 
@@ -791,7 +868,7 @@ def _theme_map(taxonomy: Taxonomy, parameters: ThemeParameters, model: ThemeMode
     return {
         "version": THEME_MAP_VERSION,
         "taxonomy": {"version": taxonomy.version, "digest": taxonomy.digest},
-        "parameters": vars(parameters),
+        "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(parameters).items()},  # as JSON reads back
         "documents": len({p.doc_id for p in passages}),
         "passages": {"en": languages["en"], "zh": languages["zh"]},
         "bridge": [vars(a) for a in model.aligned] if model else [],
