@@ -115,8 +115,8 @@ def extract_document(doc: CorpusDocument, decisions: list[Decision], settings: R
             served = "record"
         else:
             with segmenter.memory_zone():  # the spaCy docs live no longer than this
-                segmentation = segment(ingested.text, segmenter, cache)
-                figures = find_figures(ingested.text, segmentation, resources, segmenter, cache)
+                segmentation = cached_segmentation(ingested.text, segmenter, cache)
+                figures = cached_figures(ingested.text, segmentation, resources, segmenter, cache)
                 found = tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter, figures)
                 extracted = build_record(doc, ingested, segmentation, found, resources)
             if cache:
@@ -151,7 +151,7 @@ def serve_cached(doc: CorpusDocument, decisions: list[Decision], settings: RunSe
         return None
 
 
-def segment(text: str, segmenter: Segmenter, cache: StageCache | None) -> Segmentation:
+def cached_segmentation(text: str, segmenter: Segmenter, cache: StageCache | None) -> Segmentation:
     """The cached segmentation of `text`, or a new one (then cached): a gazetteer edit re-tags
     every document but need not tokenise any again."""
     entry_key = segment_key(text) if cache else None
@@ -163,8 +163,8 @@ def segment(text: str, segmenter: Segmenter, cache: StageCache | None) -> Segmen
     return segmentation
 
 
-def find_figures(text: str, segmentation: Segmentation, resources: Resources, segmenter: Segmenter,
-                 cache: StageCache | None) -> list[Mention]:
+def cached_figures(text: str, segmentation: Segmentation, resources: Resources, segmenter: Segmenter,
+                   cache: StageCache | None) -> list[Mention]:
     """The cached figures of `text`, or new ones (then cached): they need no gazetteer."""
     entry_key = figures_key(text, resources.figures) if cache else None
     figures = cache.get_figures(entry_key) if cache else None

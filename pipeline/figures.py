@@ -126,11 +126,14 @@ def find_table_figures(text: str, vocabulary: FigureVocabulary) -> Iterator[Ment
                 units[col] = unit
     table_unit = next(iter(units.values())) if len(units) == 1 else None
     header_words = _words(rows[first_data - 1])
-    word_units = {i: _column_unit(word, vocabulary) for i, (_, word) in enumerate(header_words)}
+    word_units = None
     for row in rows[first_data:]:
         cells, cell_units = row, units
-        if len(header_words) > len(rows[first_data - 1]) and _merged(row) and len(_words(row)) == len(header_words):
-            cells, cell_units = _words(row), word_units  # '1 | 美国 39711 | 13.06%' under '序号 | 国家 | 论文数 占比'
+        words = _words(row) if len(header_words) > len(rows[first_data - 1]) and _merged(row) else []
+        if words and len(words) == len(header_words):  # '1 | 美国 39711 | 13.06%' under '序号 | 国家 | 论文数 占比'
+            if word_units is None:
+                word_units = {i: _column_unit(word, vocabulary) for i, (_, word) in enumerate(header_words)}
+            cells, cell_units = words, word_units
         for col, (start, cell) in enumerate(cells):
             unit = cell_units.get(col)
             values = _cell_values(cell)
@@ -266,7 +269,7 @@ def _scaled_unit(match: re.Match, text: str, block: SegmentedBlock, vocabulary: 
             figure = next(_read(kind, partner, text, block, vocabulary, segmenter), None) if partner else None
             if figure:
                 return figure.unit, figure.noun
-    clause = re.split(r"[，。；：、,;:]", text[max(0, match.start() - 16):match.start()])[-1]
+    clause = _clause_before(text, match.start())
     if re.match(rf"[{CJK}A-Za-z]", after):
         clause = ""  # '用户的月发博字数已超过三万字': what follows it is what it measures
     for names in (after.startswith, clause.__contains__):  # right after it first, then before it
@@ -276,6 +279,11 @@ def _scaled_unit(match: re.Match, text: str, block: SegmentedBlock, vocabulary: 
         if people:
             return "count", d["count_nouns_zh"][people]
     return None
+
+
+def _clause_before(text: str, position: int, width: int = 16) -> str:
+    """Up to `width` characters before `position`, back to the clause's start."""
+    return re.split(r"[，。；：、,;:]", text[max(0, position - width):position])[-1]
 
 
 def _number_value(number: str, d: dict) -> float | None:
@@ -341,15 +349,15 @@ def _count_noun(match: re.Match, text: str, vocabulary: FigureVocabulary,
         if groups["num"] == "二" and measure == "次":
             return None  # 二次传播, 二次开发: 'secondary', where two times is 两次
         if (match.start() == 0 or text[match.start() - 1] == "\n") and \
-                len(next(iter(segmenter.pos_tagger.cut(text[match.start("measure"):match.end() + 4]))).word) > len(measure):
+                len(_first_token(text[match.start("measure"):match.end() + 4], segmenter).word) > len(measure):
             return None  # '1国家发展和改革委员会…': a numbered line, whose 国 starts the word 国家
-        if measure == "大" and (text[:match.start()].endswith("党的") or not _content_word_first(following, segmenter)):
-            return None  # 三大板块, 四大类 count; 党的十九大, 十九大把… name a congress
+        if measure == "大" and not _content_word_first(following, segmenter):
+            return None  # 三大板块, 四大类 count; 十九大把… names a congress
         known = next((n for n in vocabulary.count_nouns_zh if following.startswith(n)), None)
         if known:
             return d["count_nouns_zh"][known], match.end() + len(known)
-        clause = re.split(r"[，。；：、,;:]", text[:match.start()])[-1]
-        named_before = [n for n in vocabulary.count_nouns_zh if n in clause[-8:]]
+        clause = _clause_before(text, match.start(), 8)
+        named_before = [n for n in vocabulary.count_nouns_zh if n in clause]
         if named_before and not re.match(f"[{CJK}]", following):  # 高收入国家16个: the noun came first
             return d["count_nouns_zh"][named_before[0]], match.end()
         default = d["measure_default_nouns_zh"].get(measure)
@@ -366,9 +374,14 @@ def _count_noun(match: re.Match, text: str, vocabulary: FigureVocabulary,
     return noun, match.end() + 1 + word_end
 
 
+def _first_token(text: str, segmenter: Segmenter):
+    """jieba's first word of `text` with its part-of-speech tag, or None for no text."""
+    return next(iter(segmenter.pos_tagger.cut(text)), None)
+
+
 def _noun_first(text: str, segmenter: Segmenter) -> str | None:
     """The Chinese noun `text` starts with, if it starts with one."""
-    token = next(iter(segmenter.pos_tagger.cut(text)), None)
+    token = _first_token(text, segmenter)
     return token.word if token and token.flag.startswith("n") and re.fullmatch(f"[{CJK}]+", token.word) else None
 
 
@@ -378,7 +391,7 @@ _FUNCTION_TAGS = ("p", "d", "c", "u", "r", "f", "x", "y", "e")  # jieba: preposi
 def _content_word_first(text: str, segmenter: Segmenter) -> bool:
     """`text` starts with a Chinese word that can carry meaning (noun, verb, adjective,
     classifier), not a function word or punctuation."""
-    token = next(iter(segmenter.pos_tagger.cut(text)), None)
+    token = _first_token(text, segmenter)
     return bool(token) and bool(re.match(f"[{CJK}]", token.word)) and not token.flag.startswith(_FUNCTION_TAGS)
 
 

@@ -179,6 +179,7 @@ def passages_of(record: DocumentRecord) -> list[Passage]:
 # --- bridged tokens ---------------------------------------------------------------
 
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[&'’][A-Za-z0-9]+)*")  # 'company-led' is two words
+_JOINTS = frozenset(" \t\n-‐–")  # what may stand between the words of any English term
 _inflect = inflect.engine()
 
 
@@ -292,7 +293,7 @@ class BridgeTokenizer:
             for term in terms_en:
                 forms = tuple(english_form(w) for w in _EN_WORD.findall(term))
                 if forms:
-                    self._en_terms[forms[0]].append((forms, key, term, frozenset(_EN_WORD.sub(" ", term))))
+                    self._en_terms[forms[0]].append((forms, key, term, frozenset(_EN_WORD.sub(" ", term)) | _JOINTS))
             for term in terms_zh:
                 zh_terms.setdefault(term.lower(), (key, term))
         for candidates in self._en_terms.values():
@@ -300,7 +301,7 @@ class BridgeTokenizer:
         self._zh_terms = zh_terms
         self.term_jieba = term_jieba(tuple(sorted(zh_terms)))
         self._zh_pattern = term_pattern(zh_terms, flags=re.I)
-        self._patterns = {lang: [(c.key, re.compile(p, re.I)) for c in taxonomy.concepts.values()
+        self._patterns = {lang: [(c, re.compile(p, re.I)) for c in taxonomy.concepts.values()
                                  for p in c.patterns.get(lang, ())] for lang in ("en", "zh")}
         self._words: dict[str, str] = {}  # one string per distinct word: a corpus repeats its words millions of times
 
@@ -315,12 +316,12 @@ class BridgeTokenizer:
         """Phrasings no fixed term catches (政府要引导和推进, "state departments lead"): each
         pattern of a concept is one more term of it, unless a term of the theme stands there."""
         found = []
-        for key, pattern in self._patterns[passage.lang]:
-            theme_id = key.split("#")[0]
+        concepts = self.taxonomy.concepts
+        for concept, pattern in self._patterns[passage.lang]:
             for match in pattern.finditer(passage.text):
-                if not any(m.concept.startswith(theme_id + "#") and m.start < match.end()
+                if not any(concepts[m.concept].theme_id == concept.theme_id and m.start < match.end()
                            and match.start() < m.start + len(m.surface) for m in tokens.matches):
-                    found.append(TermMatch(key, pattern.pattern, match.group(), match.start()))
+                    found.append(TermMatch(concept.key, pattern.pattern, match.group(), match.start()))
         if not found:
             return tokens
         return PassageTokens(tokens.matches + tuple(found), tokens.tokens, tokens.size, tokens.lead)
@@ -396,12 +397,9 @@ class BridgeTokenizer:
 
 
 def _joined(text: str, words: list[re.Match], joints: frozenset[str]) -> bool:
-    """The words of a term stand together: only spaces, hyphens and what the term itself writes
-    between them, so "countries, risks" is no 'country risk'."""
-    return all(set(text[a.end():b.start()]) <= joints | _JOINTS for a, b in zip(words, words[1:]))
-
-
-_JOINTS = frozenset(" \t\n-‐–")
+    """The words of a term stand together: only `joints` (spaces, hyphens and what the term
+    itself writes between them) in between, so "countries, risks" is no 'country risk'."""
+    return all(set(text[a.end():b.start()]) <= joints for a, b in zip(words, words[1:]))
 _SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?=\s|$)")
 
 
@@ -578,11 +576,11 @@ class ThemeModel:
     def _concept_names(self, tokenized: list[PassageTokens]) -> dict[str, tuple[str, str]]:
         """A concept is named by its terms most used in the corpus, in each language (a pattern
         is no name)."""
-        concepts = self.taxonomy.concepts
+        patterns = {p for c in self.taxonomy.concepts.values() for ps in c.patterns.values() for p in ps}
         used: dict[str, Counter] = defaultdict(Counter)
         for tokens in tokenized:
             for match in tokens.matches:
-                if match.term in concepts[match.concept].terms_en + concepts[match.concept].terms_zh:
+                if match.term not in patterns:
                     used[match.concept][match.term] += 1
         names = {}
         for key, concept in self.taxonomy.concepts.items():
