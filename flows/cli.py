@@ -183,8 +183,10 @@ def evaluate(
     out: Annotated[Path, typer.Option(help="Where the scores are written as JSON.")] = Path("extracted/evaluation.json"),
 ) -> None:
     """Precision, recall and F1 against gold annotations: entities (per type and language), seeded
-    themes (per group and language) and the park dataset's relations (gold/parks/)."""
-    from pipeline.evaluation import ENTITY_TYPES, evaluate as score, evaluate_parks, evaluate_themes
+    themes (per group and language; development and held-out gold apart) and the park dataset's
+    relations (gold/parks/)."""
+    from pipeline.evaluation import (ENTITY_TYPES, THEMES_GOLD, THEMES_HELDOUT, evaluate as score, evaluate_parks,
+                                     evaluate_themes)
     from pipeline.records import write_atomically
     from pipeline.themes import load_taxonomy
 
@@ -193,7 +195,9 @@ def evaluate(
             raise typer.BadParameter(f"{folder} is not a folder", param_hint=option)
     try:
         report = score(records, gold)
-        themes = evaluate_themes(records, gold, {t.id: t.group for t in load_taxonomy().themes})
+        seeded = {t.id: t.group for t in load_taxonomy().themes}
+        theme_sets = {folder: evaluate_themes(records, gold, seeded, folder)
+                      for folder in (THEMES_GOLD, THEMES_HELDOUT) if (gold / folder).is_dir()}
         parks = evaluate_parks(records.parent, gold / "parks") if (gold / "parks").is_dir() else None
     except (FileNotFoundError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--records")
@@ -208,16 +212,20 @@ def evaluate(
             table.add_row(language, kind, str(c["tp"] + c["fn"]), str(c["tp"] + c["fp"]), str(c["tp"]),
                           f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}")
     Console().print(table)
-    passages = themes["passages"]
-    table = Table(title=f"seeded themes against gold: {sum(passages.values())} passages "
-                        f"({', '.join(f'{n} {lang}' for lang, n in sorted(passages.items()))}); macro over themes")
-    for column in ("language", "group", "themes", "precision", "recall", "F1"):
-        table.add_column(column, justify="left" if column in ("language", "group") else "right")
-    rows = [("all", "all", themes["macro"]), *(("all", g, m) for g, m in themes["by_group"].items()),
-            *((lang, g, m) for lang, groups in themes["by_language"].items() for g, m in groups.items())]
-    for language, group, m in rows:
-        table.add_row(language, group, str(m["themes"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}")
-    Console().print(table)
+    for folder, themes in theme_sets.items():
+        passages, micro = themes["passages"], themes["micro"]
+        kind = "held-out gold, never used to revise the taxonomy" if folder == THEMES_HELDOUT else "development gold"
+        table = Table(title=f"seeded themes against {kind} ({gold / folder}): {sum(passages.values())} passages "
+                            f"({', '.join(f'{n} {lang}' for lang, n in sorted(passages.items()))}); macro over themes, "
+                            f"micro over decisions P {micro['precision']:.3f} R {micro['recall']:.3f} F1 {micro['f1']:.3f}")
+        for column in ("language", "group", "themes", "precision", "recall", "F1"):
+            table.add_column(column, justify="left" if column in ("language", "group") else "right")
+        rows = [("all", "all", themes["macro"]), *(("all", g, m) for g, m in themes["by_group"].items()),
+                *((lang, g, m) for lang, groups in themes["by_language"].items() for g, m in groups.items())]
+        for language, group, m in rows:
+            table.add_row(language, group, str(m["themes"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}",
+                          f"{m['f1']:.3f}")
+        Console().print(table)
     if parks:
         table = Table(title=f"park dataset against gold ({gold / 'parks'}): parks found by name; host countries of "
                             "found parks; companies (park, company, relation), figures (park, value, unit) and founding "
@@ -228,8 +236,8 @@ def evaluate(
             table.add_row(what, str(c["tp"] + c["fn"]), str(c["tp"] + c["fp"]), str(c["tp"]), f"{c['precision']:.3f}",
                           f"{c['recall']:.3f}", f"{c['f1']:.3f}")
         Console().print(table)
-    write_atomically(out, json.dumps({**report, "themes": themes, "parks": parks}, ensure_ascii=False, indent=1)
-                     + "\n")
+    themes = {"themes": theme_sets.get(THEMES_GOLD), "themes_heldout": theme_sets.get(THEMES_HELDOUT)}
+    write_atomically(out, json.dumps({**report, **themes, "parks": parks}, ensure_ascii=False, indent=1) + "\n")
     console.print(f"written: {out}")
 
 

@@ -148,7 +148,8 @@ def evaluate(records_dir: Path, gold_dir: Path) -> dict:
 
 # --- themes ------------------------------------------------------------------------
 
-THEMES_GOLD = "themes"  # gold passages sit in this folder of the gold folder
+THEMES_GOLD = "themes"  # development gold: passages the taxonomy was revised against
+THEMES_HELDOUT = "themes-heldout"  # passages never used to revise anything: the unbiased estimate
 
 
 @dataclass
@@ -174,13 +175,14 @@ def predicted_themes(record: dict, span: tuple[int, int]) -> set[str]:
     return found
 
 
-def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str]) -> ThemeScores:
-    """Passage-level precision and recall of every seeded theme (`seeded`: id -> group)."""
+def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], folder: str = THEMES_GOLD) -> ThemeScores:
+    """Passage-level precision and recall of every seeded theme (`seeded`: id -> group) against the
+    gold passages in `gold_dir / folder`."""
     by_theme = {t: Counts() for t in seeded}
     by_language: dict[str, dict[str, Counts]] = {}
     passages: dict[str, int] = {}
     errors = []
-    for gold_path in sorted((Path(gold_dir) / THEMES_GOLD).glob("*.json")):
+    for gold_path in sorted((Path(gold_dir) / folder).glob("*.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         record_path = Path(records_dir) / f"{gold['doc_id']}.json"
         if not record_path.exists():
@@ -215,14 +217,20 @@ def _macro(counts: dict[str, Counts], theme_ids) -> dict:
             "recall": round(sum(c.recall for c in present) / n, 4), "f1": round(sum(c.f1 for c in present) / n, 4)}
 
 
-def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str]) -> dict:
-    """Macro P/R/F1 over seeded themes: all, per group, per language, per group and language."""
-    scores = score_themes(records_dir, gold_dir, seeded)
+def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], folder: str = THEMES_GOLD) -> dict:
+    """Macro P/R/F1 over seeded themes: all, per group, per language, per group and language; and
+    micro P/R/F1 over every (passage, theme) decision, steadier than the macro mean when a theme has
+    few gold passages."""
+    scores = score_themes(records_dir, gold_dir, seeded, folder)
+    total = Counts()
+    for counts in scores.by_theme.values():
+        total.add(counts)
     groups = sorted(set(seeded.values()))
     in_group = {g: [t for t, group in seeded.items() if group == g] for g in groups}
     return {
         "passages": scores.passages,
         "macro": _macro(scores.by_theme, seeded),
+        "micro": total.as_dict(),
         "by_group": {g: _macro(scores.by_theme, ids) for g, ids in in_group.items()},
         "by_language": {lang: {"all": _macro(c, seeded), **{g: _macro(c, ids) for g, ids in in_group.items()}}
                         for lang, c in sorted(scores.by_theme_language.items())},

@@ -122,6 +122,10 @@ _FRONT_MATTER = re.compile(
     r"^\W*(?:key\s*words?|关\s*键\s*词|摘\s*要\s*[:：]?\s*$|ai translation|doi\b|收稿日期|基金项目|作者简介|"
     r"通讯作者|corresponding author|e-?mail|引用格式|cite this|citation:|中图分类号|文献标识码|文章编号)", re.I)
 _AFFILIATION = re.compile(r"(?:universit|institute|laborator|academy|college|school of|大学|研究所|研究院|实验室|学院)", re.I)
+# Bibliography entries where no references heading stands alone: document-type tags ([J] journal,
+# [M] book, [EB/OL] web page ...), "et al", volume(issue):pages.
+_CITATION = re.compile(r"\[(?:J|M|C|D|R|N|P|S|Z|A|G|EB/OL|J/OL|DB/OL)\]|\bet\s?al\b|\d{4}\s*[,，]\s*\d+\s*[(（]\d+[)）]\s*[:：]", re.I)
+_LETTER = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 _EMAIL_OR_ID = re.compile(r"@[\w-]+\.|orcid|(?<![\d.,])\d{6}(?![\d.,%])", re.I)  # a postcode
 
 
@@ -131,6 +135,15 @@ def is_front_matter(content: str) -> bool:
     if _FRONT_MATTER.match(head) or _EMAIL_OR_ID.search(head[:300]) and len(head) < 400:
         return True
     return len(head) < 250 and bool(_AFFILIATION.search(head)) and not re.search(r"[。！？]|[.!?]\s", head + " ")
+
+
+def is_apparatus(content: str) -> bool:
+    """Bibliography entries (two or more citation marks) and chart residue (mostly numbers): what
+    a passage about a theme is not, wherever it stands in the document."""
+    if len(_CITATION.findall(content)) >= 2:
+        return True
+    visible = re.sub(r"\s", "", content)
+    return len(_LETTER.findall(visible)) < 0.4 * len(visible)
 
 
 @dataclass(frozen=True)
@@ -145,7 +158,8 @@ class Passage:
 def passages_of(record: DocumentRecord) -> list[Passage]:
     """Paragraphs as passages; a long one is cut into windows of whole sentences.
 
-    Headings, captions, tables and everything after the references heading are no passages."""
+    Headings, captions, tables, bibliography entries and everything after the references heading
+    are no passages."""
     text, passages = record.text, []
     sentences = record.sentences  # in text order
     starts = [s.start for s in sentences]
@@ -173,7 +187,7 @@ def passages_of(record: DocumentRecord) -> list[Passage]:
             window_end = sentence.end
         if window_start is not None:
             passages.append(Passage(record.doc_id, window_start, window_end, block.lang, text[window_start:window_end]))
-    return passages
+    return [p for p in passages if not is_apparatus(p.text)]
 
 
 # --- bridged tokens ---------------------------------------------------------------
@@ -181,11 +195,15 @@ def passages_of(record: DocumentRecord) -> list[Passage]:
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[&'’][A-Za-z0-9]+)*")  # 'company-led' is two words
 _JOINTS = frozenset(" \t\n-‐–")  # what may stand between the words of any English term
 _inflect = inflect.engine()
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
 
 
 @lru_cache(maxsize=65536)
 def english_form(word: str) -> str:
-    """Lower case, singular and without a possessive, so 'Parks' and "Council's" are 'park' and 'council'."""
+    """Lower case, singular and without a possessive, so 'Parks' and "Council's" are 'park' and 'council'
+    (and an acronym's plural its acronym: 'SOEs' is 'soe', never the word 'so')."""
+    if _ACRONYM_PLURAL.fullmatch(word):
+        return word[:-1].lower()
     word = word.lower().replace("’", "'")
     if word.endswith("'s") and len(word) > 3:
         word = word[:-2]
@@ -314,17 +332,21 @@ class BridgeTokenizer:
 
     def _with_patterns(self, tokens: PassageTokens, passage: Passage) -> PassageTokens:
         """Phrasings no fixed term catches (政府要引导和推进, "state departments lead"): each
-        pattern of a concept is one more term of it, unless a term of the theme stands there."""
-        found = []
+        pattern of a concept is one more term of it. Where a term of the same theme stands inside
+        the phrasing, the more telling of the two counts: "led by governments" is the pattern, not
+        the general word 'governments'."""
         concepts = self.taxonomy.concepts
+        matches = list(tokens.matches)
         for concept, pattern in self._patterns[passage.lang]:
             for match in pattern.finditer(passage.text):
-                if not any(concepts[m.concept].theme_id == concept.theme_id and m.start < match.end()
-                           and match.start() < m.start + len(m.surface) for m in tokens.matches):
-                    found.append(TermMatch(concept.key, pattern.pattern, match.group(), match.start()))
-        if not found:
+                inside = [m for m in matches if concepts[m.concept].theme_id == concept.theme_id
+                          and m.start < match.end() and match.start() < m.start + len(m.surface)]
+                if all(concepts[m.concept].weight < concept.weight for m in inside):
+                    matches = [m for m in matches if m not in inside]
+                    matches.append(TermMatch(concept.key, pattern.pattern, match.group(), match.start()))
+        if len(matches) == len(tokens.matches) and set(matches) == set(tokens.matches):
             return tokens
-        return PassageTokens(tokens.matches + tuple(found), tokens.tokens, tokens.size, tokens.lead)
+        return PassageTokens(tuple(matches), tokens.tokens, tokens.size, tokens.lead)
 
     def _english(self, text: str) -> PassageTokens:
         words = list(_EN_WORD.finditer(text))
@@ -448,12 +470,15 @@ def align_terms(keyword_lists: list[list[tuple[str, str]]], taxonomy: Taxonomy) 
     for (en, zh), n in together.items():
         listed[en] += n
         listed[zh] += n
-    seeds = {t.lower() for c in taxonomy.concepts.values() for t in c.terms_en + c.terms_zh}
-    skip = seeds | {t.lower() for terms in taxonomy.not_terms.values() for t in terms}
+    skip = {t.lower() for terms in taxonomy.not_terms.values() for t in terms}
+    seeds_zh = {t.lower() for c in taxonomy.concepts.values() for t in c.terms_zh}
+    seeds_en = {_forms(t) for c in taxonomy.concepts.values() for t in c.terms_en} - {()}
     pairs = []
     for (en, zh), n in sorted(together.items()):
         if en in skip or zh in skip or any(t in en for t in ("belt and road", "silk road")) or "一带一路" in zh:
             continue
+        if any(t in zh for t in seeds_zh) or _holds(_forms(en), seeds_en):
+            continue  # 农产品贸易 would hide the seed term 农产品 it holds: the seed term bridges it already
         pairs.append(AlignedTerm(en, zh, round(2 * n / (listed[en] + listed[zh]), 3)))
     best: dict[str, AlignedTerm] = {}
     for pair in pairs:  # one partner per term: the most consistent pairing
@@ -461,6 +486,15 @@ def align_terms(keyword_lists: list[list[tuple[str, str]]], taxonomy: Taxonomy) 
             if side not in best or pair.similarity > best[side].similarity:
                 best[side] = pair
     return [p for p in pairs if best[p.en] is p and best[p.zh] is p]
+
+
+def _forms(term: str) -> tuple[str, ...]:
+    return tuple(english_form(w) for w in _EN_WORD.findall(term))
+
+
+def _holds(forms: tuple[str, ...], terms: set[tuple[str, ...]]) -> bool:
+    """Some term of `terms` stands in `forms` as consecutive words."""
+    return any(forms[i:i + n] in terms for n in {len(t) for t in terms} for i in range(len(forms) - n + 1))
 
 
 # --- the model -------------------------------------------------------------------

@@ -65,6 +65,19 @@ def test_no_seed_term_belongs_to_two_themes(taxonomy):
             assert owner.setdefault(term.lower(), concept.theme_id) == concept.theme_id, term
 
 
+def test_an_acronym_plural_is_its_acronym_not_a_word(tokenizer):
+    text = "Some SOEs invest, so the park grows."
+    matches = tokenizer(Passage("x", 0, len(text), "en", text)).matches
+    assert [(m.concept.split("#")[0], m.surface) for m in matches] == [("mode.government-driven", "SOEs")]
+
+
+def test_a_pattern_outweighs_the_general_word_inside_it(tokenizer):
+    """'governments' alone is weak evidence (0.4); "led by governments" is the government-driven phrasing."""
+    text = "Although overseas industrial parks are often led by governments, the operation is left to enterprises."
+    matches = tokenizer(Passage("x", 0, len(text), "en", text)).matches
+    assert [m.surface for m in matches if m.concept.startswith("mode.government-driven")] == ["led by governments"]
+
+
 def test_financing_difficulties_and_融资难_are_one_token(tokenizer):
     en = tokenizer(Passage("x", 0, 0, "en", "(2) Financing difficulties. Without services like \"overseas guarantees\"."))
     zh = tokenizer(Passage("x", 0, 0, "zh", "境外园区企业普遍面临融资难、融资贵的问题。"))
@@ -87,9 +100,20 @@ def test_keyword_lists_pair_terms_across_languages(by_id):
 
 def test_bridge_in_the_theme_map_pairs_translations(committed_map):
     bridge = {(a["en"], a["zh"]) for a in committed_map["bridge"]}
-    assert {("the paris agreement", "巴黎协定"), ("landslide", "滑坡"), ("water resources", "水资源"),
-            ("china-belarus industrial park", "中白工业园")} <= bridge
+    assert {("the paris agreement", "巴黎协定"), ("overseas industrial parks", "境外园区"), ("corrosion", "腐蚀"),
+            ("yadong area", "亚东地区")} <= bridge
     assert not any("一带一路" in zh for _, zh in bridge)
+
+
+def test_a_keyword_pair_holding_a_seed_term_is_no_bridge(committed_map, by_id):
+    """农产品贸易 / 'agricultural products trade' would hide the seed term 农产品 in every passage of
+    the agricultural-trade paper; the seed term bridges it already."""
+    bridge = {(a["en"], a["zh"]) for a in committed_map["bridge"]}
+    assert ("agricultural products trade", "农产品贸易") in keyword_pairs(by_id["ChinaXiv-201810.00132V1"].text)
+    assert not any("农产品" in zh or "landslide" in en for en, zh in bridge)
+    abstract = next(t for t in by_id["ChinaXiv-201810.00132V1"].themes if t.id == "park_type.agriculture").passages[0]
+    assert by_id["ChinaXiv-201810.00132V1"].text[abstract.start:abstract.start + 16] == "摘要：农产品贸易是中国与“一带一"
+    assert abstract.terms == ["农产品"]
 
 
 # --- passages -----------------------------------------------------------------------
@@ -101,6 +125,15 @@ def test_passages_skip_front_matter_and_references(by_id):
     assert not any(t.startswith(("AI translation", "Keywords", "Institute of Geographic")) for t in texts)
     assert not any("Farole T, Akinci G" in t for t in texts)  # a reference
     assert all(len(p.text) <= 600 and record.text[p.start:p.end] == p.text for p in passages)
+
+
+def test_bibliography_entries_and_chart_residue_are_no_passages(by_id):
+    """This paper's references follow no heading of their own; the chart's axis labels are a block."""
+    texts = [p.text for p in passages_of(by_id["ChinaXiv-202001.00035V1"])]
+    assert not any("Walter I,Ugelow JL" in t or "郭红燕，韩立岩" in t for t in texts)
+    assert any(t.startswith("摘要：“一带一路”倡议在中国西北干旱半干旱区的实施") for t in texts)
+    texts = [p.text for p in passages_of(by_id["ChinaXiv-201704.00225V1"])]
+    assert not any(t.startswith("7000 70%5000 6000") for t in texts)
 
 
 def test_long_paragraphs_become_windows_of_whole_sentences(by_id):
@@ -220,7 +253,11 @@ def test_theme_evaluation_counts_exactly(tmp_path, by_id, taxonomy):
 def test_gold_quotes_are_in_the_records():
     from conftest import ROOT
 
-    for path in sorted((ROOT / "tests" / "gold" / "themes").glob("*.json")):
+    paths = sorted((ROOT / "tests" / "gold" / "themes").glob("*.json"))
+    heldout = sorted((ROOT / "tests" / "gold" / "themes-heldout").glob("*.json"))
+    assert len(paths) == 27 and len(heldout) == 17
+    assert not {p.name for p in paths} & {p.name for p in heldout}  # no document in both
+    for path in paths + heldout:
         gold = json.loads(path.read_text(encoding="utf-8"))
         text = json.loads((EXTRACTED / "documents" / f"{gold['doc_id']}.json").read_text(encoding="utf-8"))["text"]
         for item in gold["passages"]:
