@@ -212,6 +212,11 @@ def english_form(word: str) -> str:
     return word
 
 
+def _forms(term: str) -> tuple[str, ...]:
+    """A term as the English forms of its words: what the tokenizer compares."""
+    return tuple(english_form(w) for w in _EN_WORD.findall(term))
+
+
 @dataclass(frozen=True)
 class AlignedTerm:
     en: str
@@ -309,7 +314,7 @@ class BridgeTokenizer:
         entries += [(c.key, c.terms_en, c.terms_zh) for c in taxonomy.concepts.values()]
         for key, terms_en, terms_zh in entries:
             for term in terms_en:
-                forms = tuple(english_form(w) for w in _EN_WORD.findall(term))
+                forms = _forms(term)
                 if forms:
                     self._en_terms[forms[0]].append((forms, key, term, frozenset(_EN_WORD.sub(" ", term)) | _JOINTS))
             for term in terms_zh:
@@ -336,7 +341,7 @@ class BridgeTokenizer:
         the phrasing, the more telling of the two counts: "led by governments" is the pattern, not
         the general word 'governments'."""
         concepts = self.taxonomy.concepts
-        matches = list(tokens.matches)
+        matches, changed = list(tokens.matches), False
         for concept, pattern in self._patterns[passage.lang]:
             for match in pattern.finditer(passage.text):
                 inside = [m for m in matches if concepts[m.concept].theme_id == concept.theme_id
@@ -344,9 +349,8 @@ class BridgeTokenizer:
                 if all(concepts[m.concept].weight < concept.weight for m in inside):
                     matches = [m for m in matches if m not in inside]
                     matches.append(TermMatch(concept.key, pattern.pattern, match.group(), match.start()))
-        if len(matches) == len(tokens.matches) and set(matches) == set(tokens.matches):
-            return tokens
-        return PassageTokens(tuple(matches), tokens.tokens, tokens.size, tokens.lead)
+                    changed = True
+        return PassageTokens(tuple(matches), tokens.tokens, tokens.size, tokens.lead) if changed else tokens
 
     def _english(self, text: str) -> PassageTokens:
         words = list(_EN_WORD.finditer(text))
@@ -486,10 +490,6 @@ def align_terms(keyword_lists: list[list[tuple[str, str]]], taxonomy: Taxonomy) 
             if side not in best or pair.similarity > best[side].similarity:
                 best[side] = pair
     return [p for p in pairs if best[p.en] is p and best[p.zh] is p]
-
-
-def _forms(term: str) -> tuple[str, ...]:
-    return tuple(english_form(w) for w in _EN_WORD.findall(term))
 
 
 def _holds(forms: tuple[str, ...], terms: set[tuple[str, ...]]) -> bool:
