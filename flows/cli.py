@@ -212,16 +212,16 @@ def evaluate(
             table.add_row(language, kind, str(c["tp"] + c["fn"]), str(c["tp"] + c["fp"]), str(c["tp"]),
                           f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}")
     Console().print(table)
-    for folder, themes in theme_sets.items():
-        passages, micro = themes["passages"], themes["micro"]
+    for folder, scores in theme_sets.items():
+        passages, micro = scores["passages"], scores["micro"]
         kind = "held-out gold, never used to revise the taxonomy" if folder == THEMES_HELDOUT else "development gold"
         table = Table(title=f"seeded themes against {kind} ({gold / folder}): {sum(passages.values())} passages "
                             f"({', '.join(f'{n} {lang}' for lang, n in sorted(passages.items()))}); macro over themes, "
                             f"micro over decisions P {micro['precision']:.3f} R {micro['recall']:.3f} F1 {micro['f1']:.3f}")
         for column in ("language", "group", "themes", "precision", "recall", "F1"):
             table.add_column(column, justify="left" if column in ("language", "group") else "right")
-        rows = [("all", "all", themes["macro"]), *(("all", g, m) for g, m in themes["by_group"].items()),
-                *((lang, g, m) for lang, groups in themes["by_language"].items() for g, m in groups.items())]
+        rows = [("all", "all", scores["macro"]), *(("all", g, m) for g, m in scores["by_group"].items()),
+                *((lang, g, m) for lang, groups in scores["by_language"].items() for g, m in groups.items())]
         for language, group, m in rows:
             table.add_row(language, group, str(m["themes"]), f"{m['precision']:.3f}", f"{m['recall']:.3f}",
                           f"{m['f1']:.3f}")
@@ -236,8 +236,9 @@ def evaluate(
             table.add_row(what, str(c["tp"] + c["fn"]), str(c["tp"] + c["fp"]), str(c["tp"]), f"{c['precision']:.3f}",
                           f"{c['recall']:.3f}", f"{c['f1']:.3f}")
         Console().print(table)
-    themes = {"themes": theme_sets.get(THEMES_GOLD), "themes_heldout": theme_sets.get(THEMES_HELDOUT)}
-    write_atomically(out, json.dumps({**report, **themes, "parks": parks}, ensure_ascii=False, indent=1) + "\n")
+    write_atomically(out, json.dumps({**report, "themes": theme_sets.get(THEMES_GOLD),
+                                      "themes_heldout": theme_sets.get(THEMES_HELDOUT), "parks": parks},
+                                     ensure_ascii=False, indent=1) + "\n")
     console.print(f"written: {out}")
 
 

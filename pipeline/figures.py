@@ -85,7 +85,7 @@ def _column_unit(header: str, vocabulary: FigureVocabulary) -> ColumnUnit | None
         noun = count.group("noun_en") or d["count_nouns_zh"].get(count.group("noun") or "") \
             or ("publication" if "发文" in compact else None)
         return "count", 1.0, noun and (vocabulary.singular.singular_noun(noun) or noun)
-    for word, currency in sorted(d["currency_after"].items(), key=lambda item: -len(item[0])):
+    for word, currency in vocabulary.currencies_after:
         if word in compact if CJK_CHAR.search(word) else re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![a-z])", header):
             if re.search(rf"(?<![\d.^])10{re.escape(word.replace(' ', ''))}", compact):
                 return _UNREADABLE

@@ -159,6 +159,11 @@ class FigureVocabulary:
         return alternatives(self.data["scale_zh"])
 
     @cached_property
+    def currencies_after(self) -> list[tuple[str, str]]:
+        """(word, currency code) of the words written after an amount, longest first: '亿美元' before '美元'."""
+        return sorted(self.data["currency_after"].items(), key=lambda item: -len(item[0]))
+
+    @cached_property
     def not_figure_before_en(self) -> re.Pattern:
         """Labels that make the next number no figure: 'Table 3', 'Vision 2030'."""
         return re.compile(rf"(?:^|[^A-Za-z])(?:{alternatives(self.data['not_figure_before_en'])})\s?$")

@@ -19,7 +19,7 @@ import re
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from pipeline.cleaning import CJK_CHAR, TABLE_CELL_SEPARATOR
+from pipeline.cleaning import CJK, CJK_CHAR, TABLE_CELL_SEPARATOR
 from pipeline.resources import DATA_DIR, alternation
 from pipeline.segment import Segmenter
 from pipeline.types import DocumentRecord, DocumentTheme, ThemePassage
@@ -80,12 +80,13 @@ class Taxonomy:
     not_terms: dict[str, tuple[str, ...]]  # phrases that never count as seed terms
     digest: str
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, SeedTheme]:
         return {theme.id: theme for theme in self.themes}
 
-    @property
+    @cached_property
     def concepts(self) -> dict[str, Concept]:
+        """Built once: every passage's terms are looked up here."""
         return {c.key: c for theme in self.themes for c in theme.concepts}
 
 
@@ -125,7 +126,7 @@ _AFFILIATION = re.compile(r"(?:universit|institute|laborator|academy|college|sch
 # Bibliography entries where no references heading stands alone: document-type tags ([J] journal,
 # [M] book, [EB/OL] web page ...), "et al", volume(issue):pages.
 _CITATION = re.compile(r"\[(?:J|M|C|D|R|N|P|S|Z|A|G|EB/OL|J/OL|DB/OL)\]|\bet\s?al\b|\d{4}\s*[,，]\s*\d+\s*[(（]\d+[)）]\s*[:：]", re.I)
-_LETTER = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+_LETTER = re.compile(rf"[A-Za-z{CJK}]")
 _EMAIL_OR_ID = re.compile(r"@[\w-]+\.|orcid|(?<![\d.,])\d{6}(?![\d.,%])", re.I)  # a postcode
 
 
@@ -426,6 +427,8 @@ def _joined(text: str, words: list[re.Match], joints: frozenset[str]) -> bool:
     """The words of a term stand together: only `joints` (spaces, hyphens and what the term
     itself writes between them) in between, so "countries, risks" is no 'country risk'."""
     return all(set(text[a.end():b.start()]) <= joints for a, b in zip(words, words[1:]))
+
+
 _SENTENCE_END = re.compile(r"[。！？；]|[.!?;](?=\s|$)")
 
 
@@ -665,13 +668,13 @@ class ThemeModel:
         theme of that group (a passage weighs challenges, or modes, and names its park type side
         by side: a long case of a technology park does not silence the government behind it);
         otherwise the passage's strongest theme (an industry named in passing is no park type)."""
-        group = {theme_id: self.groups_[theme_id] for theme_id in evidence}
         by_group: dict[str, float] = defaultdict(float)
         for theme_id, value in evidence.items():
-            by_group[group[theme_id]] = max(by_group[group[theme_id]], value)
+            group = self.groups_[theme_id]
+            by_group[group] = max(by_group[group], value)
         overall = max(evidence.values(), default=0.0)
-        return {theme_id: by_group[group[theme_id]] if group[theme_id] in self.parameters.facet_groups else overall
-                for theme_id in evidence}
+        return {theme_id: by_group[self.groups_[theme_id]] if self.groups_[theme_id] in self.parameters.facet_groups
+                else overall for theme_id in evidence}
 
     # discovered
 
