@@ -176,6 +176,10 @@ def schedule(
         "review_db": str(home / DATABASE), "cache_dir": str(home / "cache")})
 
 
+def _interval(bounds: list[float]) -> str:
+    return f"{bounds[0]:.3f}–{bounds[1]:.3f}"
+
+
 @app.command()
 def evaluate(
     records: Annotated[Path, typer.Option(help="Folder of document records.")] = Path("extracted/documents"),
@@ -213,11 +217,14 @@ def evaluate(
                           f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}")
     Console().print(table)
     for folder, scores in theme_sets.items():
-        passages, micro = scores["passages"], scores["micro"]
+        passages, micro, interval = scores["passages"], scores["micro"], scores["interval"]
         kind = "held-out gold, never used to revise the taxonomy" if folder == THEMES_HELDOUT else "development gold"
         table = Table(title=f"seeded themes against {kind} ({gold / folder}): {sum(passages.values())} passages "
-                            f"({', '.join(f'{n} {lang}' for lang, n in sorted(passages.items()))}); macro over themes, "
-                            f"micro over decisions P {micro['precision']:.3f} R {micro['recall']:.3f} F1 {micro['f1']:.3f}")
+                            f"({', '.join(f'{n} {lang}' for lang, n in sorted(passages.items()))}) of "
+                            f"{interval['documents']} documents; macro over themes, micro over decisions "
+                            f"P {micro['precision']:.3f} R {micro['recall']:.3f} F1 {micro['f1']:.3f}; 95 % intervals "
+                            f"over resampled documents: macro F1 {_interval(interval['macro_f1'])}, "
+                            f"micro F1 {_interval(interval['micro_f1'])}")
         for column in ("language", "group", "themes", "precision", "recall", "F1"):
             table.add_column(column, justify="left" if column in ("language", "group") else "right")
         rows = [("all", "all", scores["macro"]), *(("all", g, m) for g, m in scores["by_group"].items()),

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.resources import name_key
 from pipeline.segment import detect_language
 
@@ -150,6 +152,7 @@ def evaluate(records_dir: Path, gold_dir: Path) -> dict:
 
 THEMES_GOLD = "themes"  # development gold: passages the taxonomy was revised against
 THEMES_HELDOUT = "themes-heldout"  # passages never used to revise anything: the unbiased estimate
+BOOTSTRAP_RESAMPLES = 1000
 
 
 @dataclass
@@ -158,6 +161,7 @@ class ThemeScores:
     by_theme_language: dict[str, dict[str, Counts]]
     passages: dict[str, int]
     errors: list[dict]
+    by_document: dict[str, dict[str, Counts]]  # doc_id -> theme -> counts: what the interval resamples
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -182,8 +186,10 @@ def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], fold
     by_language: dict[str, dict[str, Counts]] = {}
     passages: dict[str, int] = {}
     errors = []
+    by_document: dict[str, dict[str, Counts]] = {}
     for gold_path in sorted((Path(gold_dir) / folder).glob("*.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        document_counts = by_document.setdefault(gold["doc_id"], {t: Counts() for t in seeded})
         record_path = Path(records_dir) / f"{gold['doc_id']}.json"
         if not record_path.exists():
             raise FileNotFoundError(f"{gold_path}: no record {record_path} (run `parks extract` first)")
@@ -203,13 +209,14 @@ def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], fold
                              int(theme_id not in predicted))
                 by_theme[theme_id].add(hit)
                 language_counts[theme_id].add(hit)
+                document_counts[theme_id].add(hit)
             if truth != predicted:
                 errors.append({"doc_id": gold["doc_id"], "start": span[0], "missed": sorted(truth - predicted),
                                "extra": sorted(predicted - truth), "quote": item["quote"][:80]})
-    return ThemeScores(by_theme, by_language, passages, errors)
+    return ThemeScores(by_theme, by_language, passages, errors, by_document)
 
 
-def _macro(counts: dict[str, Counts], theme_ids) -> dict:
+def macro_average(counts: dict[str, Counts], theme_ids) -> dict:
     """Mean over the themes the gold has (a theme nobody annotated has no recall to measure)."""
     present = [counts[t] for t in theme_ids if counts[t].tp + counts[t].fn]
     n = len(present) or 1
@@ -217,10 +224,33 @@ def _macro(counts: dict[str, Counts], theme_ids) -> dict:
             "recall": round(sum(c.recall for c in present) / n, 4), "f1": round(sum(c.f1 for c in present) / n, 4)}
 
 
+def bootstrap_interval(by_document: dict[str, dict[str, Counts]], theme_ids, resamples: int = BOOTSTRAP_RESAMPLES,
+                       random_state: int = 0) -> dict:
+    """95 % intervals of macro and micro F1 over documents drawn with replacement: passages of one
+    paper are labelled alike and err alike, so the paper, not the passage, is the unit that varies.
+    A gold set of a few hundred passages from a few dozen papers moves by several points."""
+    theme_ids = list(theme_ids)
+    docs = sorted(by_document)
+    # documents x themes x (tp, fp, fn)
+    table = np.array([[[by_document[d][t].tp, by_document[d][t].fp, by_document[d][t].fn] for t in theme_ids]
+                      for d in docs], dtype=float).reshape(len(docs), len(theme_ids), 3)
+    rng = np.random.RandomState(random_state)
+    draws = table[rng.randint(0, len(docs), size=(resamples, len(docs)))].sum(axis=1)  # resamples x themes x 3
+    tp, fp, fn = draws[..., 0], draws[..., 1], draws[..., 2]
+    f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros_like(tp), where=tp > 0)
+    present = tp + fn > 0  # as `macro_average`: a theme the drawn gold lacks has no recall to measure
+    macro = (f1 * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+    totals = draws.sum(axis=1)
+    micro = np.divide(2 * totals[:, 0], totals @ [2, 1, 1], out=np.zeros(resamples), where=totals[:, 0] > 0)
+    return {"unit": "document", "documents": len(docs), "resamples": resamples, "random_state": random_state,
+            "macro_f1": [round(float(v), 4) for v in np.percentile(macro, [2.5, 97.5])],
+            "micro_f1": [round(float(v), 4) for v in np.percentile(micro, [2.5, 97.5])]}
+
+
 def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], folder: str = THEMES_GOLD) -> dict:
     """Macro P/R/F1 over seeded themes: all, per group, per language, per group and language; and
     micro P/R/F1 over every (passage, theme) decision, steadier than the macro mean when a theme has
-    few gold passages."""
+    few gold passages; and how far both move when other papers had been labelled (`interval`)."""
     scores = score_themes(records_dir, gold_dir, seeded, folder)
     total = Counts()
     for counts in scores.by_theme.values():
@@ -229,10 +259,11 @@ def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], f
     in_group = {g: [t for t, group in seeded.items() if group == g] for g in groups}
     return {
         "passages": scores.passages,
-        "macro": _macro(scores.by_theme, seeded),
+        "macro": macro_average(scores.by_theme, seeded),
         "micro": total.as_dict(),
-        "by_group": {g: _macro(scores.by_theme, ids) for g, ids in in_group.items()},
-        "by_language": {lang: {"all": _macro(c, seeded), **{g: _macro(c, ids) for g, ids in in_group.items()}}
+        "interval": bootstrap_interval(scores.by_document, seeded),
+        "by_group": {g: macro_average(scores.by_theme, ids) for g, ids in in_group.items()},
+        "by_language": {lang: {"all": macro_average(c, seeded), **{g: macro_average(c, ids) for g, ids in in_group.items()}}
                         for lang, c in sorted(scores.by_theme_language.items())},
         "by_theme": {t: {"group": seeded[t], **c.as_dict()} for t, c in scores.by_theme.items()},
         "errors": scores.errors,

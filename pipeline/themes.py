@@ -306,6 +306,7 @@ class BridgeTokenizer:
 
     def __init__(self, taxonomy: Taxonomy, segmenter: Segmenter, aligned: list[AlignedTerm] = ()):
         self.taxonomy = taxonomy
+        self.aligned = list(aligned)
         self.jieba = segmenter.nlp_zh.tokenizer.jieba_seg
         self._en_terms: dict[str, list[tuple[tuple[str, ...], str | None, str, frozenset[str]]]] = defaultdict(list)
         zh_terms: dict[str, tuple[str | None, str]] = {}
@@ -636,9 +637,16 @@ class ThemeModel:
         full = math.log(1 / p.full_weight_share)
         return round(min(1.0, max(p.min_weight, idf / full)), 4)
 
-    def _seeded(self, tokens: PassageTokens) -> list[PassageTheme]:
-        """Evidence per theme: each distinct seed term weighs its concept's weight times its
-        rarity, a repeated term a little more; evidence spread over a long passage counts less."""
+    def theme_scores(self, tokens: PassageTokens) -> dict[str, float]:
+        """Every seeded theme's score in a passage before any cut: what a passage's themes are
+        chosen from, and what a learned model can be given to weigh (bench/themes_learned.py)."""
+        counts, weights, _ = self._terms(tokens)
+        evidence = self._evidence(counts, weights)
+        return {theme.id: self._score(evidence.get(theme.id, 0.0), tokens) for theme in self.taxonomy.themes}
+
+    def _terms(self, tokens: PassageTokens) -> tuple[dict[str, Counter], dict[str, float], dict[str, str]]:
+        """Each theme's seed terms and how often they occur; each term's weight: its concept's
+        weight times its rarity, more in the lead; the term as the passage writes it."""
         p = self.parameters
         concepts = self.taxonomy.concepts
         counts: dict[str, Counter] = defaultdict(Counter)
@@ -651,13 +659,26 @@ class ThemeModel:
             weight = concept.weight * self.term_weight_.get(match.term, 1.0) * lead
             weights[match.term] = max(weight, weights.get(match.term, 0.0))
             surface.setdefault(match.term, match.surface)
-        dilution = math.sqrt(max(1.0, tokens.size / p.size_reference))
-        evidence = {theme_id: sum(weights[t] * (1 + 0.5 * math.log(n)) for t, n in terms.items())
-                    for theme_id, terms in counts.items()}
+        return counts, weights, surface
+
+    @staticmethod
+    def _evidence(counts: dict[str, Counter], weights: dict[str, float]) -> dict[str, float]:
+        """Distinct terms add up, a repeated term counts a little more."""
+        return {theme_id: sum(weights[t] * (1 + 0.5 * math.log(n)) for t, n in terms.items())
+                for theme_id, terms in counts.items()}
+
+    def _score(self, evidence: float, tokens: PassageTokens) -> float:
+        """From 0 to 1; evidence spread over a long passage counts less."""
+        return 1 - math.exp(-evidence / math.sqrt(max(1.0, tokens.size / self.parameters.size_reference)))
+
+    def _seeded(self, tokens: PassageTokens) -> list[PassageTheme]:
+        p = self.parameters
+        counts, weights, surface = self._terms(tokens)
+        evidence = self._evidence(counts, weights)
         strongest = self._strongest(evidence)
         found = []
         for theme_id, terms in counts.items():
-            score = 1 - math.exp(-evidence[theme_id] / dilution)
+            score = self._score(evidence[theme_id], tokens)
             if score >= p.threshold and evidence[theme_id] >= p.relative * strongest[theme_id]:
                 ordered = sorted(terms, key=lambda t: (-terms[t] * weights[t], t))
                 found.append(PassageTheme(theme_id, round(score, 3), tuple(dict.fromkeys(surface[t] for t in ordered))))
@@ -827,6 +848,11 @@ def corpus_fingerprint(sources: list[ThemeSource], taxonomy: Taxonomy, parameter
     return digest.hexdigest()[:16]
 
 
+def bridge_tokenizer(sources: list[ThemeSource], segmenter: Segmenter, taxonomy: Taxonomy) -> BridgeTokenizer:
+    """The corpus's tokenizer: the seed terms and the term pairs its keyword lists align."""
+    return BridgeTokenizer(taxonomy, segmenter, align_terms([s.keyword_pairs for s in sources if s.text_sha256], taxonomy))
+
+
 def theme_corpus(records: Iterable[DocumentRecord | ThemeSource], segmenter: Segmenter, taxonomy: Taxonomy,
                  previous: list[DiscoveredTheme] | None = None,
                  parameters: ThemeParameters = ThemeParameters()) -> ThemedCorpus:
@@ -836,12 +862,11 @@ def theme_corpus(records: Iterable[DocumentRecord | ThemeSource], segmenter: Seg
     so the order records come in changes nothing."""
     sources = sorted((r if isinstance(r, ThemeSource) else theme_source(r) for r in records), key=lambda s: s.doc_id)
     passages = [p for source in sources for p in source.passages]
-    aligned = align_terms([s.keyword_pairs for s in sources if s.text_sha256], taxonomy)
-    tokenizer = BridgeTokenizer(taxonomy, segmenter, aligned)
+    tokenizer = bridge_tokenizer(sources, segmenter, taxonomy)
     tokenized = [tokenizer(p) for p in passages]
     model, assigned = None, []
     if passages:
-        model = ThemeModel(taxonomy, parameters, previous, aligned)
+        model = ThemeModel(taxonomy, parameters, previous, tokenizer.aligned)
         assigned = model.fit_transform(passages, tokenized)
     per_doc: dict[str, list[tuple[Passage, list[PassageTheme]]]] = defaultdict(list)
     for passage, themes in zip(passages, assigned):

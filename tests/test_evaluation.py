@@ -58,3 +58,17 @@ def test_evaluate_reports_per_type_and_language(tmp_path):
     assert report["documents"] == 1
     assert report["overall"]["country"] == {"tp": 2, "fp": 1, "fn": 1, "precision": 0.6667, "recall": 0.6667, "f1": 0.6667}
     assert set(report["by_language"]) == {"en"}
+
+
+def test_theme_interval_resamples_documents():
+    from pipeline.evaluation import Counts, bootstrap_interval
+
+    alike = {d: {"a": Counts(tp=1, fp=1)} for d in ("d1", "d2", "d3")}
+    assert bootstrap_interval(alike, ["a"])["macro_f1"] == [0.6667, 0.6667]
+    # one paper right, one wrong: a draw holds both (F1 0.5), or one of them twice (1.0 or 0.0)
+    apart = {"right": {"a": Counts(tp=1), "b": Counts(tp=1)}, "wrong": {"a": Counts(fp=1, fn=1), "b": Counts()}}
+    interval = bootstrap_interval(apart, ["a", "b"])
+    assert interval["macro_f1"] == [0.0, 1.0]
+    assert interval["micro_f1"] == [0.0, 1.0]
+    assert (interval["documents"], interval["resamples"], interval["random_state"]) == (2, 1000, 0)
+    assert bootstrap_interval(apart, ["a", "b"]) == interval  # seeded: the same every run

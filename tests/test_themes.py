@@ -265,11 +265,16 @@ def test_gold_quotes_are_in_the_records():
 
 
 def test_a_fitted_model_transforms_passages_as_fit_transform_did(records, segmenter, taxonomy):
-    from pipeline.themes import BridgeTokenizer as Tokenizer, ThemeModel, align_terms
+    from pipeline.themes import ThemeModel, bridge_tokenizer, theme_source
 
-    passages = [p for r in records for p in passages_of(r)]
-    aligned = align_terms([keyword_pairs(r.text) for r in records], taxonomy)
-    tokenizer = Tokenizer(taxonomy, segmenter, aligned)
+    sources = [theme_source(r) for r in records]
+    passages = [p for s in sources for p in s.passages]
+    tokenizer = bridge_tokenizer(sources, segmenter, taxonomy)
     tokenized = [tokenizer(p) for p in passages]
-    model = ThemeModel(taxonomy, aligned=aligned)
-    assert model.fit_transform(passages, tokenized) == model.transform(passages, tokenized)
+    model = ThemeModel(taxonomy, aligned=tokenizer.aligned)
+    assigned = model.fit_transform(passages, tokenized)
+    assert assigned == model.transform(passages, tokenized)
+    # a passage's themes are the ones its uncut scores carry, at those scores
+    for tokens, themes in zip(tokenized, assigned):
+        scores = model.theme_scores(tokens)
+        assert all(round(scores[t.theme_id], 3) == t.score for t in themes if t.theme_id in scores)
