@@ -34,6 +34,8 @@ COLUMNS: dict[str, dict[str, type | str]] = {
                  "value": float, "unit": str, "review_status": str},
     "document_themes": {"doc_id": str, "theme_id": str, "label": str, "label_zh": str, "group": str,
                         "score": float, "passages": int, "terms": list},
+    "theme_passages": {"doc_id": str, "theme_id": str, "label": str, "group": str, "start": int, "end": int,
+                       "score": float, "terms": list, "text": str},
 }
 
 
@@ -71,7 +73,7 @@ def dataset_tables(dataset: Dataset, out_dir: Path) -> dict[str, list[dict]]:
                 "review_status": f.review_status, "doc_id": f.source.doc_id, "sentence_start": f.source.start,
                 "sentence_end": f.source.end, "evidence": f.source.text}
                for p in dataset.parks for f in p.figures]
-    mentions, themes = [], []
+    mentions, themes, theme_passages = [], [], []
     for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")):
         record = read_record(path)
         for e in record.entities:
@@ -85,8 +87,11 @@ def dataset_tables(dataset: Dataset, out_dir: Path) -> dict[str, list[dict]]:
         for t in record.themes:
             themes.append({"doc_id": record.doc_id, "theme_id": t.id, "label": t.label, "label_zh": t.label_zh,
                            "group": t.group, "score": t.score, "passages": len(t.passages), "terms": t.terms})
+            theme_passages += [{"doc_id": record.doc_id, "theme_id": t.id, "label": t.label, "group": t.group,
+                                "start": p.start, "end": p.end, "score": p.score, "terms": p.terms,
+                                "text": record.text[p.start:p.end]} for p in t.passages]
     return {"parks": parks, "companies": companies, "countries": countries, "park_companies": links,
-            "figures": figures, "mentions": mentions, "document_themes": themes}
+            "figures": figures, "mentions": mentions, "document_themes": themes, "theme_passages": theme_passages}
 
 
 def _cell(value, kind) -> str | int | float | None:

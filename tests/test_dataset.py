@@ -105,6 +105,11 @@ def test_csv_exports_read_back_equal_to_the_tables(dataset, tmp_path):
     assert (tmp_path / "parks.csv").read_bytes().startswith(b"\xef\xbb\xbfpark_id,")  # Excel reads it as UTF-8
     belarus = next(r for r in tables["parks"] if r["park_id"] == "park:china-belarus-industrial-park")
     assert (belarus["name_zh"], belarus["host_iso"], belarus["host_name_zh"]) == ("中白工业园", "BY", "白俄罗斯")
+    financing = [r for r in tables["theme_passages"]
+                 if (r["doc_id"], r["theme_id"]) == ("002_f3389fd23886204c", "challenge.financing")]
+    assert financing[0]["text"].startswith("(2) Financing difficulties.")  # the evidence, as the record has it
+    assert financing[0]["terms"] == ["financing", "loans", "Financing difficulties"]
+    assert len(tables["theme_passages"]) == sum(r["passages"] for r in tables["document_themes"])
     jsonl = write_tables(tables, tmp_path / "jsonl", "jsonl")
     assert [json.loads(line) for line in (tmp_path / "jsonl" / "figures.jsonl").read_text(encoding="utf-8").splitlines()] \
         == tables["figures"] and len(jsonl) == len(COLUMNS)
