@@ -167,7 +167,8 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources) -> FastA
                 "language": record.language, "status": record.status, "error": record.error, "text": record.text,
                 "entities": [_entity_json(e, record) for e in record.entities],
                 "rejected": [_entity_json(e, record) for e in record.rejected_entities],
-                "orphans": record.review_orphans, "counts": _counts(record)}
+                "orphans": record.review_orphans, "counts": _counts(record),
+                "themes": [t.model_dump(mode="json") for t in record.themes]}
 
     @app.get("/api/queue")
     def queue(limit: int = 50, type: str | None = None):

@@ -1,5 +1,6 @@
 """The review app in a real headless Chromium: keyboard accept, click reject, a figure correction,
-a re-extraction that keeps all three, and document text that is never run as HTML."""
+a re-extraction that keeps all three, document text that is never run as HTML, and a theme's
+passages shown in the text."""
 
 import json
 import shutil
@@ -151,4 +152,27 @@ def test_script_in_a_document_is_shown_as_text(server, browser):
     assert "<script>window.__injected = 1</script>" in text and "onerror" in text
     assert page.evaluate("window.__injected") is None
     assert page.locator("#text script, #text img").count() == 0
+    page.close()
+
+
+def test_a_theme_shows_its_passages_and_terms(server, browser, out):
+    doc = record(out, SEED)
+    theme = max(doc["themes"], key=lambda t: (len(t["passages"]), t["id"]))  # the one with most passages
+    assert len(theme["passages"]) >= 2
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{server}/#/doc/{SEED}")
+    button = page.locator(f"[id='theme-{theme['id']}']")
+    assert button.text_content() == f"{theme['label']} {theme['label_zh']} · {len(theme['passages'])}"
+    button.click()
+    highlighted = page.evaluate("[...CSS.highlights.get('theme')].map(range => range.toString())")
+    assert highlighted == [doc["text"][p["start"]:p["end"]] for p in theme["passages"]]
+    first, second = theme["passages"][:2]
+    assert f"passage 1 of {len(theme['passages'])}" in page.text_content("#theme-passage")
+    assert ", ".join(first["terms"]) == page.text_content("#theme-passage strong")
+    button.click()  # again: the next passage
+    assert f"passage 2 of {len(theme['passages'])}, characters {second['start']}–{second['end']}" \
+        in page.text_content("#theme-passage")
+    assert errors == []
     page.close()

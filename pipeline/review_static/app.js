@@ -4,7 +4,7 @@
 
 const TYPES = ["park", "country", "company", "figure"];
 const LABELS = {park: "PARK 园区", country: "COUNTRY 国家", company: "COMPANY 企业", figure: "FIGURE 数值"};
-const state = {csrf: null, doc: null, order: [], current: -1, queue: null, queuePos: 0, listFilter: ""};
+const state = {csrf: null, doc: null, order: [], current: -1, queue: null, queuePos: 0, listFilter: "", theme: null};
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -129,12 +129,59 @@ async function showDocument(docId, entityId) {
   $("#view").replaceChildren(...[
     el("h1", {}, doc.title || doc.doc_id),
     el("p", {class: "progress", id: "progress"}),
+    themeBar(doc),
     orphans,
     doc.status !== "ok" ? el("p", {class: "orphans"}, `This document failed: ${doc.error}`) : null,
     el("div", {class: "layout"}, text, el("aside", {class: "panel", id: "panel"}))].filter(Boolean));
   state.order.forEach(refreshMark);
   renderProgress();
   select(state.current);
+}
+
+// --- themes: which passages a theme was given to, and the terms that drove it ------------
+
+function themeBar(doc) {
+  state.theme = null;
+  if (window.CSS && CSS.highlights) CSS.highlights.delete("theme");
+  if (!doc.themes || !doc.themes.length) return el("p", {class: "themes", id: "themes"}, "No themes in this document.");
+  return el("div", {class: "themes", id: "themes"}, "Themes: ",
+    doc.themes.map(t => el("button", {class: `theme theme-${t.group}`, id: `theme-${t.id}`, title: `${t.id}: ${t.terms.join(", ")}`,
+      onclick: () => showTheme(t)}, `${t.label} ${t.label_zh} · ${t.passages.length}`)),
+    el("div", {id: "theme-passage", class: "context"}));
+}
+
+function showTheme(theme) {
+  // a second click on the same theme moves on to its next passage
+  const next = state.theme && state.theme.id === theme.id ? (state.theme.index + 1) % theme.passages.length : 0;
+  state.theme = {id: theme.id, index: next};
+  document.querySelectorAll("button.theme.current").forEach(b => b.classList.remove("current"));
+  document.getElementById(`theme-${theme.id}`).classList.add("current");
+  const ranges = theme.passages.map(p => textRange(p.start, p.end)).filter(Boolean);
+  if (window.CSS && CSS.highlights) CSS.highlights.set("theme", new Highlight(...ranges));
+  const passage = theme.passages[next];
+  $("#theme-passage").replaceChildren(
+    `${theme.label} ${theme.label_zh} (${theme.group}): passage ${next + 1} of ${theme.passages.length}, `,
+    `characters ${passage.start}–${passage.end}, score ${passage.score}, terms: `,
+    el("strong", {}, passage.terms.join(", ")));
+  const range = textRange(passage.start, passage.end);
+  if (range) {
+    const text = $("#text");
+    text.scrollTop += range.getBoundingClientRect().top - text.getBoundingClientRect().top - 40;
+  }
+}
+
+function textRange(start, end) {
+  // offsets into the document's text, found in the text nodes of #text (entity marks included)
+  const walker = document.createTreeWalker($("#text"), NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  let position = 0, started = false;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const length = node.data.length;
+    if (!started && start <= position + length) { range.setStart(node, start - position); started = true; }
+    if (started && end <= position + length) { range.setEnd(node, end - position); return range; }
+    position += length;
+  }
+  return null;
 }
 
 function refreshMark(entity) {
