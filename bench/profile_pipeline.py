@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     for document in documents:
         extract_document(document, [], settings)
     documents_seconds = time.perf_counter() - started
-    apply_themes(settings.out_dir, segmenter, load_taxonomy())
+    apply_themes(settings.out_dir, load_taxonomy())
     total = time.perf_counter() - started
     profiler.stop()
 

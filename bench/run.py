@@ -251,14 +251,11 @@ THEMES_PROBE = """
 import json, sys, time
 from pathlib import Path
 from pipeline.records import apply_themes
-from pipeline.segment import Segmenter
 from pipeline.themes import load_taxonomy
 out = Path(sys.argv[1])
 (out / "themes.json").unlink(missing_ok=True)  # so the map is recomputed, not reused
-segmenter = Segmenter()
-segmenter.nlp_zh
 started = time.perf_counter()
-apply_themes(out, segmenter, load_taxonomy())
+apply_themes(out, load_taxonomy())
 print(json.dumps({"seconds": round(time.perf_counter() - started, 2)}))
 """
 

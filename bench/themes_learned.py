@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.evaluation import THEMES_GOLD, THEMES_HELDOUT, Counts, macro_average  # noqa: E402
 from pipeline.records import read_records  # noqa: E402
-from pipeline.segment import Segmenter, detect_language  # noqa: E402
+from pipeline.segment import detect_language  # noqa: E402
 from pipeline.themes import Passage, ThemeModel, bridge_tokenizer, load_taxonomy, theme_source  # noqa: E402
 
 
@@ -84,9 +84,9 @@ def main() -> None:
     args = parser.parse_args()
 
     records = {r.doc_id: r for r in read_records(args.out)}
-    taxonomy, segmenter = load_taxonomy(), Segmenter()
+    taxonomy = load_taxonomy()
     sources = [theme_source(r) for r in sorted(records.values(), key=lambda r: r.doc_id)]
-    tokenizer = bridge_tokenizer(sources, segmenter, taxonomy)
+    tokenizer = bridge_tokenizer(sources, taxonomy)
     corpus = [p for s in sources for p in s.passages]
     model = ThemeModel(taxonomy, aligned=tokenizer.aligned).fit(corpus, [tokenizer(p) for p in corpus])
 

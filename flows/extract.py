@@ -19,7 +19,6 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.cache import StageCache, figures_key, ingest_key, record_key, segment_key
@@ -217,9 +216,9 @@ extract_documents_task = task(extract_documents, name="extract-documents", cache
 
 
 @task(name="themes", cache_policy=NO_CACHE)
-def themes(out_dir: Path, segmenter: Segmenter) -> dict:
+def themes(out_dir: Path) -> dict:
     """Corpus-level: every record in `out_dir` (also those this run did not touch) gets its themes."""
-    return apply_themes(out_dir, segmenter, load_taxonomy())
+    return apply_themes(out_dir, load_taxonomy())
 
 
 @task(name="dataset", cache_policy=NO_CACHE)
@@ -269,7 +268,7 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         store.close()
     settings = RunSettings(Path(out_dir), Path(cache_dir) if cache_dir else None,
                            json.dumps(reviewed_names(decisions), sort_keys=True, ensure_ascii=False))
-    segmenter, resources = tools(settings.reviewed)
+    resources = tools(settings.reviewed)[1]
     write_schema(out_dir)
     summary = RunSummary(pipeline=pipeline_info(resources))
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -288,7 +287,7 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         pending = [doc for doc in documents if doc.doc_id not in outcomes]
         size = documents_per_task(len(pending), parallel)
         batches = [pending[i:i + size] for i in range(0, len(pending), size)]
-        # Small arguments, no `quote()`: Dask turns its NamedTuple into a plain tuple.
+        # Small arguments, no `quote()`: Dask turns a NamedTuple into a plain tuple.
         futures = {extract_documents_task.submit(batch, {d.doc_id: decided[d.doc_id] for d in batch}, settings): batch
                    for batch in batches}
         submitted = time.perf_counter()
@@ -303,7 +302,7 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
     summary.outcomes = [outcomes[doc.doc_id] for doc in documents]
     if not only:
         summary.pruned = prune_records(out_dir, {d.doc_id for d in documents})
-    theme_map = themes(out_dir, quote(segmenter))
+    theme_map = themes(out_dir)
     summary.themes = {t["id"]: sum(t["passages_by_language"].values()) for t in theme_map["themes"]}
     summary.dataset = dataset(out_dir)
     summary.seconds = round(time.perf_counter() - started, 3)

@@ -247,7 +247,7 @@ def read_records(out_dir: Path) -> list[DocumentRecord]:
     return [read_record(path) for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json"))]
 
 
-def apply_themes(out_dir: Path, segmenter: Segmenter, taxonomy: Taxonomy) -> dict:
+def apply_themes(out_dir: Path, taxonomy: Taxonomy) -> dict:
     """Themes for every record in `out_dir`, and the corpus theme map beside them.
 
     The previous map's discovered themes are matched first, so their ids and labels survive;
@@ -265,7 +265,7 @@ def apply_themes(out_dir: Path, segmenter: Segmenter, taxonomy: Taxonomy) -> dic
         record = read_record(path)
         sources.append(theme_source(record))
         before[record.doc_id] = record.themes
-    themed = theme_corpus(sources, segmenter, taxonomy, previous_discovered(previous))
+    themed = theme_corpus(sources, taxonomy, previous_discovered(previous))
     for path, source in zip(paths, sources):
         if themed.themes[source.doc_id] != before[source.doc_id]:
             write_record(read_record(path).model_copy(update={"themes": themed.themes[source.doc_id]}), out_dir)

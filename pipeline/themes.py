@@ -16,10 +16,11 @@ import hashlib
 import json
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Iterable
 
@@ -31,7 +32,6 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from pipeline.cleaning import CJK, CJK_CHAR, TABLE_CELL_SEPARATOR
 from pipeline.resources import DATA_DIR, alternation
-from pipeline.segment import Segmenter
 from pipeline.types import DocumentRecord, DocumentTheme, ThemePassage
 
 SEEDED_GROUPS = ("challenge", "mode", "park_type")
@@ -301,13 +301,12 @@ def term_jieba(terms: tuple[str, ...]) -> jieba.Tokenizer:
 class BridgeTokenizer:
     """Tokens for theme work: seed terms become their concept's token, other words stay words.
 
-    English words are lower-cased and made singular; Chinese is cut by jieba (the segmenter's own
-    tokenizer), with seed terms matched first so jieba never splits 融资难."""
+    English words are lower-cased and made singular; Chinese is cut by a jieba that knows the seed
+    terms as words, so it never splits 融资难."""
 
-    def __init__(self, taxonomy: Taxonomy, segmenter: Segmenter, aligned: list[AlignedTerm] = ()):
+    def __init__(self, taxonomy: Taxonomy, aligned: list[AlignedTerm] = ()):
         self.taxonomy = taxonomy
         self.aligned = list(aligned)
-        self.jieba = segmenter.nlp_zh.tokenizer.jieba_seg
         self._en_terms: dict[str, list[tuple[tuple[str, ...], str | None, str, frozenset[str]]]] = defaultdict(list)
         zh_terms: dict[str, tuple[str | None, str]] = {}
         # key None: consumed, never counted; "~…": an aligned pair, a concept without a theme
@@ -376,9 +375,12 @@ class BridgeTokenizer:
         return PassageTokens(tuple(matches), tuple(tokens), len(words), lead_end(text))
 
     def _chinese(self, text: str) -> PassageTokens:
+        """One jieba pass (a jieba that knows the seed terms) gives both where terms may stand
+        and the words between them."""
+        bounds = list(accumulate(map(len, self.term_jieba.lcut(text)), initial=0))  # word i: bounds[i] to bounds[i + 1]
         matches, tokens, position = [], [], 0
-        for start, end in self._zh_spans(text):
-            tokens += self._jieba_words(text[position:start])
+        for start, end in self._zh_spans(text, bounds):
+            tokens += self._words_between(text, bounds, position, start)
             key, term = self._zh_terms[text[start:end].lower()]
             if key and key.startswith("~"):
                 tokens.append(key)
@@ -386,34 +388,32 @@ class BridgeTokenizer:
                 matches.append(TermMatch(key, term, text[start:end], start))
                 tokens.append(self._word("@" + key))
             position = end
-        tokens += self._jieba_words(text[position:])
+        tokens += self._words_between(text, bounds, position, len(text))
         return PassageTokens(tuple(matches), tuple(tokens), len(CJK_CHAR.findall(text)) // 2 + len(_EN_WORD.findall(text)),
                              lead_end(text))
 
-    def _zh_spans(self, text: str) -> Iterable[tuple[int, int]]:
+    def _zh_spans(self, text: str, bounds: list[int]) -> Iterable[tuple[int, int]]:
         """Where Chinese terms stand, leftmost and longest first, but never starting in the tail of
         a word that ends inside the term: 商机 (business opportunity) is not in 协商|机制, nor 国企 in
         中国|企业. A term at the end of a word counts (污染 in 大气污染: Chinese words end in their
-        head), and so does one running into the next word (生态环境 in 生态|环境保护). The words
-        come from a jieba that knows the seed terms."""
-        word = []  # (start, end) of the word around each character
-        position = 0
-        for w in self.term_jieba.lcut(text):
-            word += [(position, position + len(w))] * len(w)
-            position += len(w)
+        head), and so does one running into the next word (生态环境 in 生态|环境保护)."""
         position = 0
         while match := self._zh_pattern.search(text, position):
             start, end = match.span()
-            if word[start][0] < start and word[start][1] < end:
+            word = bisect_right(bounds, start) - 1
+            if bounds[word] < start and bounds[word + 1] < end:
                 position = start + 1
                 continue
             yield start, end
             position = end
 
-    def _jieba_words(self, text: str) -> list[str]:
+    def _words_between(self, text: str, bounds: list[int], start: int, end: int) -> list[str]:
+        """The words from `start` to `end` (a word a term cuts into keeps its part outside the term)."""
         words = []
-        for word in self.jieba.lcut(text):
-            word = word.strip()
+        for i in range(max(bisect_right(bounds, start) - 1, 0), len(bounds) - 1):
+            if bounds[i] >= end:
+                break
+            word = text[max(bounds[i], start):min(bounds[i + 1], end)].strip()
             if CJK_CHAR.search(word):
                 if len(word) > 1 and word not in self.taxonomy.stopwords_zh:
                     words.append(self._word(word))
@@ -848,12 +848,12 @@ def corpus_fingerprint(sources: list[ThemeSource], taxonomy: Taxonomy, parameter
     return digest.hexdigest()[:16]
 
 
-def bridge_tokenizer(sources: list[ThemeSource], segmenter: Segmenter, taxonomy: Taxonomy) -> BridgeTokenizer:
+def bridge_tokenizer(sources: list[ThemeSource], taxonomy: Taxonomy) -> BridgeTokenizer:
     """The corpus's tokenizer: the seed terms and the term pairs its keyword lists align."""
-    return BridgeTokenizer(taxonomy, segmenter, align_terms([s.keyword_pairs for s in sources if s.text_sha256], taxonomy))
+    return BridgeTokenizer(taxonomy, align_terms([s.keyword_pairs for s in sources if s.text_sha256], taxonomy))
 
 
-def theme_corpus(records: Iterable[DocumentRecord | ThemeSource], segmenter: Segmenter, taxonomy: Taxonomy,
+def theme_corpus(records: Iterable[DocumentRecord | ThemeSource], taxonomy: Taxonomy,
                  previous: list[DiscoveredTheme] | None = None,
                  parameters: ThemeParameters = ThemeParameters()) -> ThemedCorpus:
     """Fit the theme model on every passage of the corpus and give each record its themes.
@@ -862,7 +862,7 @@ def theme_corpus(records: Iterable[DocumentRecord | ThemeSource], segmenter: Seg
     so the order records come in changes nothing."""
     sources = sorted((r if isinstance(r, ThemeSource) else theme_source(r) for r in records), key=lambda s: s.doc_id)
     passages = [p for source in sources for p in source.passages]
-    tokenizer = bridge_tokenizer(sources, segmenter, taxonomy)
+    tokenizer = bridge_tokenizer(sources, taxonomy)
     tokenized = [tokenizer(p) for p in passages]
     model, assigned = None, []
     if passages:

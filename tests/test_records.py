@@ -39,7 +39,7 @@ def test_committed_records_are_up_to_date_with_the_code(segmenter, resources):
     commit extracted/."""
     records = [extract_corpus_document(doc, segmenter, resources) for doc in discover_documents(CORPUS)]
     committed_map = json.loads((EXTRACTED / THEME_MAP).read_text(encoding="utf-8"))
-    themed = theme_corpus(records, segmenter, load_taxonomy(), previous_discovered(committed_map))
+    themed = theme_corpus(records, load_taxonomy(), previous_discovered(committed_map))
     stale = [r.doc_id for r in records if record_path(EXTRACTED, r.doc_id).read_text(encoding="utf-8")
              != record_json(r.model_copy(update={"themes": themed.themes[r.doc_id]}))]
     assert stale == []

@@ -34,8 +34,8 @@ def committed_map():
 
 
 @pytest.fixture(scope="module")
-def tokenizer(taxonomy, segmenter):
-    return BridgeTokenizer(taxonomy, segmenter)
+def tokenizer(taxonomy):
+    return BridgeTokenizer(taxonomy)
 
 
 def passage_themes(record, starts_with: str) -> list[str]:
@@ -197,18 +197,18 @@ def test_discovered_themes_recur_and_are_named_in_both_languages(committed_map):
     assert sum(bool(t["top_terms"]["zh"] and t["top_terms"]["en"]) for t in discovered) >= 3
 
 
-def test_shuffled_document_order_changes_nothing(records, segmenter, taxonomy, committed_map):
+def test_shuffled_document_order_changes_nothing(records, taxonomy, committed_map):
     shuffled = list(records)
     random.Random(7).shuffle(shuffled)
-    themed = theme_corpus(shuffled, segmenter, taxonomy, previous_discovered(committed_map))
+    themed = theme_corpus(shuffled, taxonomy, previous_discovered(committed_map))
     assert themed.theme_map == committed_map
     assert themed.themes == {r.doc_id: r.themes for r in records}
 
 
-def test_adding_a_document_keeps_every_theme_id_and_label(records, segmenter, taxonomy):
+def test_adding_a_document_keeps_every_theme_id_and_label(records, taxonomy):
     without = [r for r in records if r.doc_id != "ChinaXiv-201901.00069V1"]
-    before = theme_corpus(without, segmenter, taxonomy).theme_map
-    after = theme_corpus(records, segmenter, taxonomy, previous_discovered(before)).theme_map
+    before = theme_corpus(without, taxonomy).theme_map
+    after = theme_corpus(records, taxonomy, previous_discovered(before)).theme_map
     labels_before = {t["id"]: (t["label"], t["label_zh"]) for t in before["themes"]}
     labels_after = {t["id"]: (t["label"], t["label_zh"]) for t in after["themes"]}
     assert {k: labels_after.get(k) for k in labels_before} == labels_before
@@ -264,12 +264,12 @@ def test_gold_quotes_are_in_the_records():
             assert text.count(item["quote"]) == 1, (path.name, item["quote"][:30])
 
 
-def test_a_fitted_model_transforms_passages_as_fit_transform_did(records, segmenter, taxonomy):
+def test_a_fitted_model_transforms_passages_as_fit_transform_did(records, taxonomy):
     from pipeline.themes import ThemeModel, bridge_tokenizer, theme_source
 
     sources = [theme_source(r) for r in records]
     passages = [p for s in sources for p in s.passages]
-    tokenizer = bridge_tokenizer(sources, segmenter, taxonomy)
+    tokenizer = bridge_tokenizer(sources, taxonomy)
     tokenized = [tokenizer(p) for p in passages]
     model = ThemeModel(taxonomy, aligned=tokenizer.aligned)
     assigned = model.fit_transform(passages, tokenized)
