@@ -410,7 +410,7 @@ class BridgeTokenizer:
     def _words_between(self, text: str, bounds: list[int], start: int, end: int) -> list[str]:
         """The words from `start` to `end` (a word a term cuts into keeps its part outside the term)."""
         words = []
-        for i in range(max(bisect_right(bounds, start) - 1, 0), len(bounds) - 1):
+        for i in range(bisect_right(bounds, start) - 1, len(bounds) - 1):
             if bounds[i] >= end:
                 break
             word = text[max(bounds[i], start):min(bounds[i + 1], end)].strip()
