@@ -152,6 +152,7 @@ def evaluate(records_dir: Path, gold_dir: Path) -> dict:
 
 THEMES_GOLD = "themes"  # development gold: passages the taxonomy was revised against
 THEMES_HELDOUT = "themes-heldout"  # passages never used to revise anything: the unbiased estimate
+THEMES_SECOND = "themes-second"  # a second annotator's labels of some gold passages: how far readers agree
 BOOTSTRAP_RESAMPLES = 1000
 
 
@@ -179,6 +180,12 @@ def predicted_themes(record: dict, span: tuple[int, int]) -> set[str]:
     return found
 
 
+def label_decisions(truth: set[str], predicted: set[str]) -> dict[str, Counts]:
+    """One passage's decisions: a theme in either set is a true positive, a false positive or a miss."""
+    return {t: Counts(int(t in truth and t in predicted), int(t not in truth), int(t not in predicted))
+            for t in truth | predicted}
+
+
 def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], folder: str = THEMES_GOLD) -> ThemeScores:
     """Passage-level precision and recall of every seeded theme (`seeded`: id -> group) against the
     gold passages in `gold_dir / folder`."""
@@ -204,9 +211,7 @@ def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], fold
             truth = set(item["themes"]) & set(seeded)
             predicted = predicted_themes(record, span) & set(seeded)
             language_counts = by_language.setdefault(lang, {t: Counts() for t in seeded})
-            for theme_id in truth | predicted:
-                hit = Counts(int(theme_id in truth and theme_id in predicted), int(theme_id not in truth),
-                             int(theme_id not in predicted))
+            for theme_id, hit in label_decisions(truth, predicted).items():
                 by_theme[theme_id].add(hit)
                 language_counts[theme_id].add(hit)
                 document_counts[theme_id].add(hit)
@@ -247,10 +252,49 @@ def bootstrap_interval(by_document: dict[str, dict[str, Counts]], theme_ids, res
             "micro_f1": [round(float(v), 4) for v in np.percentile(micro, [2.5, 97.5])]}
 
 
+def annotator_agreement(records_dir: Path, gold_dir: Path, seeded: dict[str, str], folder: str = THEMES_GOLD,
+                        second: str = THEMES_SECOND) -> dict | None:
+    """On the gold passages of `folder` a second annotator also labelled (the same quotes): its labels
+    and the system's, each scored against the gold. What a reader reaches, beside what the system does."""
+    labels = {}
+    for path in sorted((Path(gold_dir) / second).glob("*.json")):
+        other = json.loads(path.read_text(encoding="utf-8"))
+        labels.update({(other["doc_id"], item["quote"]): set(item["themes"]) for item in other["passages"]})
+    reader, system = [], []
+    for path in sorted((Path(gold_dir) / folder).glob("*.json")):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        record = None
+        for item in gold["passages"]:
+            if (gold["doc_id"], item["quote"]) not in labels:
+                continue
+            record = record or json.loads((Path(records_dir) / f"{gold['doc_id']}.json").read_text(encoding="utf-8"))
+            start = record["text"].find(item["quote"])
+            truth = set(item["themes"])
+            reader.append((truth, labels[gold["doc_id"], item["quote"]]))
+            system.append((truth, predicted_themes(record, (start, start + len(item["quote"])))))
+    if not reader:
+        return None
+    return {"passages": len(reader), "second_annotator": _label_scores(reader, seeded),
+            "system": _label_scores(system, seeded)}
+
+
+def _label_scores(pairs: list[tuple[set[str], set[str]]], seeded: dict[str, str]) -> dict:
+    """Macro and micro F1 of (gold, predicted) label sets, as `evaluate_themes` counts them."""
+    counts = {t: Counts() for t in seeded}
+    for truth, predicted in pairs:
+        for theme_id, hit in label_decisions(truth & set(seeded), predicted & set(seeded)).items():
+            counts[theme_id].add(hit)
+    total = Counts()
+    for c in counts.values():
+        total.add(c)
+    return {"macro": macro_average(counts, seeded), "micro": total.as_dict()}
+
+
 def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], folder: str = THEMES_GOLD) -> dict:
     """Macro P/R/F1 over seeded themes: all, per group, per language, per group and language; and
     micro P/R/F1 over every (passage, theme) decision, steadier than the macro mean when a theme has
-    few gold passages; and how far both move when other papers had been labelled (`interval`)."""
+    few gold passages; how far both move when other papers had been labelled (`interval`); and how
+    far a second reader agrees with the gold (`agreement`, where one labelled the same passages)."""
     scores = score_themes(records_dir, gold_dir, seeded, folder)
     total = Counts()
     for counts in scores.by_theme.values():
@@ -262,6 +306,7 @@ def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], f
         "macro": macro_average(scores.by_theme, seeded),
         "micro": total.as_dict(),
         "interval": bootstrap_interval(scores.by_document, seeded),
+        "agreement": annotator_agreement(records_dir, gold_dir, seeded, folder),
         "by_group": {g: macro_average(scores.by_theme, ids) for g, ids in in_group.items()},
         "by_language": {lang: {"all": macro_average(c, seeded), **{g: macro_average(c, ids) for g, ids in in_group.items()}}
                         for lang, c in sorted(scores.by_theme_language.items())},

@@ -262,6 +262,12 @@ def test_gold_quotes_are_in_the_records():
         text = json.loads((EXTRACTED / "documents" / f"{gold['doc_id']}.json").read_text(encoding="utf-8"))["text"]
         for item in gold["passages"]:
             assert text.count(item["quote"]) == 1, (path.name, item["quote"][:30])
+    # the second annotator labelled gold passages, as quoted in the gold
+    gold_quotes = {(g["doc_id"], item["quote"]) for g in map(json.loads, (p.read_text(encoding="utf-8") for p in paths + heldout))
+                   for item in g["passages"]}
+    second = [json.loads(p.read_text(encoding="utf-8")) for p in (ROOT / "tests" / "gold" / "themes-second").glob("*.json")]
+    assert sum(len(g["passages"]) for g in second) == 207
+    assert all((g["doc_id"], item["quote"]) in gold_quotes for g in second for item in g["passages"])
 
 
 def test_a_fitted_model_transforms_passages_as_fit_transform_did(records, taxonomy):
