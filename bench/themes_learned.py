@@ -28,7 +28,7 @@ from sklearn.model_selection import GroupKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.evaluation import THEMES_GOLD, THEMES_HELDOUT, Counts, macro_average  # noqa: E402
+from pipeline.evaluation import THEMES_GOLD, THEMES_HELDOUT, label_scores  # noqa: E402
 from pipeline.records import read_records  # noqa: E402
 from pipeline.segment import detect_language  # noqa: E402
 from pipeline.themes import Passage, ThemeModel, bridge_tokenizer, load_taxonomy, theme_source  # noqa: E402
@@ -67,13 +67,12 @@ def learned_predictions(scores: np.ndarray, tokens: list[tuple[str, ...]], truth
 
 
 def scores_of(truth: np.ndarray, predicted: np.ndarray, theme_ids: list[str]) -> tuple[float, float]:
-    """Macro F1 over the themes the rows' gold has, and micro F1, as `parks evaluate` computes them."""
-    counts = {t: Counts(int((truth[:, j] & predicted[:, j]).sum()), int((~truth[:, j] & predicted[:, j]).sum()),
-                        int((truth[:, j] & ~predicted[:, j]).sum())) for j, t in enumerate(theme_ids)}
-    total = Counts()
-    for c in counts.values():
-        total.add(c)
-    return macro_average(counts, theme_ids)["f1"], total.f1
+    """Macro and micro F1, as `parks evaluate` computes them."""
+    def labels(row: np.ndarray) -> set[str]:
+        return {t for t, on in zip(theme_ids, row) if on}
+
+    scores = label_scores([(labels(t), labels(p)) for t, p in zip(truth, predicted)], dict.fromkeys(theme_ids))
+    return scores["macro"]["f1"], scores["micro"]["f1"]
 
 
 def main() -> None:

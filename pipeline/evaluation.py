@@ -163,6 +163,7 @@ class ThemeScores:
     passages: dict[str, int]
     errors: list[dict]
     by_document: dict[str, dict[str, Counts]]  # doc_id -> theme -> counts: what the interval resamples
+    decisions: dict[tuple[str, str], tuple[set[str], set[str]]]  # (doc_id, quote) -> (gold, predicted) themes
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -180,7 +181,7 @@ def predicted_themes(record: dict, span: tuple[int, int]) -> set[str]:
     return found
 
 
-def label_decisions(truth: set[str], predicted: set[str]) -> dict[str, Counts]:
+def _label_decisions(truth: set[str], predicted: set[str]) -> dict[str, Counts]:
     """One passage's decisions: a theme in either set is a true positive, a false positive or a miss."""
     return {t: Counts(int(t in truth and t in predicted), int(t not in truth), int(t not in predicted))
             for t in truth | predicted}
@@ -194,6 +195,7 @@ def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], fold
     passages: dict[str, int] = {}
     errors = []
     by_document: dict[str, dict[str, Counts]] = {}
+    decisions = {}
     for gold_path in sorted((Path(gold_dir) / folder).glob("*.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         document_counts = by_document.setdefault(gold["doc_id"], {t: Counts() for t in seeded})
@@ -210,18 +212,19 @@ def score_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], fold
             passages[lang] = passages.get(lang, 0) + 1
             truth = set(item["themes"]) & set(seeded)
             predicted = predicted_themes(record, span) & set(seeded)
+            decisions[gold["doc_id"], item["quote"]] = (truth, predicted)
             language_counts = by_language.setdefault(lang, {t: Counts() for t in seeded})
-            for theme_id, hit in label_decisions(truth, predicted).items():
+            for theme_id, hit in _label_decisions(truth, predicted).items():
                 by_theme[theme_id].add(hit)
                 language_counts[theme_id].add(hit)
                 document_counts[theme_id].add(hit)
             if truth != predicted:
                 errors.append({"doc_id": gold["doc_id"], "start": span[0], "missed": sorted(truth - predicted),
                                "extra": sorted(predicted - truth), "quote": item["quote"][:80]})
-    return ThemeScores(by_theme, by_language, passages, errors, by_document)
+    return ThemeScores(by_theme, by_language, passages, errors, by_document, decisions)
 
 
-def macro_average(counts: dict[str, Counts], theme_ids) -> dict:
+def _macro_average(counts: dict[str, Counts], theme_ids) -> dict:
     """Mean over the themes the gold has (a theme nobody annotated has no recall to measure)."""
     present = [counts[t] for t in theme_ids if counts[t].tp + counts[t].fn]
     n = len(present) or 1
@@ -243,7 +246,7 @@ def bootstrap_interval(by_document: dict[str, dict[str, Counts]], theme_ids, res
     draws = table[rng.randint(0, len(docs), size=(resamples, len(docs)))].sum(axis=1)  # resamples x themes x 3
     tp, fp, fn = draws[..., 0], draws[..., 1], draws[..., 2]
     f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros_like(tp), where=tp > 0)
-    present = tp + fn > 0  # as `macro_average`: a theme the drawn gold lacks has no recall to measure
+    present = tp + fn > 0  # as `_macro_average`: a theme the drawn gold lacks has no recall to measure
     macro = (f1 * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1)
     totals = draws.sum(axis=1)
     micro = np.divide(2 * totals[:, 0], totals @ [2, 1, 1], out=np.zeros(resamples), where=totals[:, 0] > 0)
@@ -252,42 +255,39 @@ def bootstrap_interval(by_document: dict[str, dict[str, Counts]], theme_ids, res
             "micro_f1": [round(float(v), 4) for v in np.percentile(micro, [2.5, 97.5])]}
 
 
-def annotator_agreement(records_dir: Path, gold_dir: Path, seeded: dict[str, str], folder: str = THEMES_GOLD,
+def annotator_agreement(scores: ThemeScores, gold_dir: Path, seeded: dict[str, str],
                         second: str = THEMES_SECOND) -> dict | None:
-    """On the gold passages of `folder` a second annotator also labelled (the same quotes): its labels
-    and the system's, each scored against the gold. What a reader reaches, beside what the system does."""
-    labels = {}
+    """On the scored gold passages a second annotator also labelled (the same quotes): its labels and
+    the system's, each scored against the gold. What a reader reaches, beside what the system does."""
+    reader, system = [], []
     for path in sorted((Path(gold_dir) / second).glob("*.json")):
         other = json.loads(path.read_text(encoding="utf-8"))
-        labels.update({(other["doc_id"], item["quote"]): set(item["themes"]) for item in other["passages"]})
-    reader, system = [], []
-    for path in sorted((Path(gold_dir) / folder).glob("*.json")):
-        gold = json.loads(path.read_text(encoding="utf-8"))
-        record = None
-        for item in gold["passages"]:
-            if (gold["doc_id"], item["quote"]) not in labels:
-                continue
-            record = record or json.loads((Path(records_dir) / f"{gold['doc_id']}.json").read_text(encoding="utf-8"))
-            start = record["text"].find(item["quote"])
-            truth = set(item["themes"])
-            reader.append((truth, labels[gold["doc_id"], item["quote"]]))
-            system.append((truth, predicted_themes(record, (start, start + len(item["quote"])))))
+        for item in other["passages"]:
+            truth, predicted = scores.decisions.get((other["doc_id"], item["quote"]), (None, None))
+            if truth is not None:
+                reader.append((truth, set(item["themes"]) & set(seeded)))
+                system.append((truth, predicted))
     if not reader:
         return None
-    return {"passages": len(reader), "second_annotator": _label_scores(reader, seeded),
-            "system": _label_scores(system, seeded)}
+    return {"passages": len(reader), "second_annotator": label_scores(reader, seeded),
+            "system": label_scores(system, seeded)}
 
 
-def _label_scores(pairs: list[tuple[set[str], set[str]]], seeded: dict[str, str]) -> dict:
-    """Macro and micro F1 of (gold, predicted) label sets, as `evaluate_themes` counts them."""
+def label_scores(pairs: list[tuple[set[str], set[str]]], seeded: dict[str, str]) -> dict:
+    """Macro and micro P/R/F1 of (gold, predicted) label sets of passages, as `evaluate_themes` counts them."""
     counts = {t: Counts() for t in seeded}
     for truth, predicted in pairs:
-        for theme_id, hit in label_decisions(truth & set(seeded), predicted & set(seeded)).items():
+        for theme_id, hit in _label_decisions(truth, predicted).items():
             counts[theme_id].add(hit)
+    return _averages(counts, seeded)
+
+
+def _averages(counts: dict[str, Counts], theme_ids) -> dict:
+    """The macro average over themes and the micro average over every decision."""
     total = Counts()
-    for c in counts.values():
-        total.add(c)
-    return {"macro": macro_average(counts, seeded), "micro": total.as_dict()}
+    for theme_id in theme_ids:
+        total.add(counts[theme_id])
+    return {"macro": _macro_average(counts, theme_ids), "micro": total.as_dict()}
 
 
 def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], folder: str = THEMES_GOLD) -> dict:
@@ -296,19 +296,15 @@ def evaluate_themes(records_dir: Path, gold_dir: Path, seeded: dict[str, str], f
     few gold passages; how far both move when other papers had been labelled (`interval`); and how
     far a second reader agrees with the gold (`agreement`, where one labelled the same passages)."""
     scores = score_themes(records_dir, gold_dir, seeded, folder)
-    total = Counts()
-    for counts in scores.by_theme.values():
-        total.add(counts)
     groups = sorted(set(seeded.values()))
     in_group = {g: [t for t, group in seeded.items() if group == g] for g in groups}
     return {
         "passages": scores.passages,
-        "macro": macro_average(scores.by_theme, seeded),
-        "micro": total.as_dict(),
+        **_averages(scores.by_theme, seeded),
         "interval": bootstrap_interval(scores.by_document, seeded),
-        "agreement": annotator_agreement(records_dir, gold_dir, seeded, folder),
-        "by_group": {g: macro_average(scores.by_theme, ids) for g, ids in in_group.items()},
-        "by_language": {lang: {"all": macro_average(c, seeded), **{g: macro_average(c, ids) for g, ids in in_group.items()}}
+        "agreement": annotator_agreement(scores, gold_dir, seeded),
+        "by_group": {g: _macro_average(scores.by_theme, ids) for g, ids in in_group.items()},
+        "by_language": {lang: {"all": _macro_average(c, seeded), **{g: _macro_average(c, ids) for g, ids in in_group.items()}}
                         for lang, c in sorted(scores.by_theme_language.items())},
         "by_theme": {t: {"group": seeded[t], **c.as_dict()} for t, c in scores.by_theme.items()},
         "errors": scores.errors,

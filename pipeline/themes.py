@@ -369,7 +369,7 @@ class BridgeTokenizer:
                     i += len(term_forms)
                     break
             else:
-                if len(forms[i]) > 1 and forms[i] not in self.taxonomy.stopwords_en and not forms[i][0].isdigit():
+                if self._telling(forms[i]):
                     tokens.append(self._word(forms[i]))
                 i += 1
         return PassageTokens(tuple(matches), tuple(tokens), len(words), lead_end(text))
@@ -417,11 +417,13 @@ class BridgeTokenizer:
             if CJK_CHAR.search(word):
                 if len(word) > 1 and word not in self.taxonomy.stopwords_zh:
                     words.append(self._word(word))
-            elif _EN_WORD.fullmatch(word):
-                form = english_form(word)
-                if len(form) > 1 and form not in self.taxonomy.stopwords_en:
-                    words.append(self._word(form))
+            elif _EN_WORD.fullmatch(word) and self._telling(english_form(word)):
+                words.append(self._word(english_form(word)))
         return words
+
+    def _telling(self, form: str) -> bool:
+        """An English word worth a token: not a letter alone, not a stop word."""
+        return len(form) > 1 and form not in self.taxonomy.stopwords_en
 
 
 def _joined(text: str, words: list[re.Match], joints: frozenset[str]) -> bool:

@@ -156,14 +156,14 @@ function showTheme(theme) {
   state.theme = {id: theme.id, index: next};
   document.querySelectorAll("button.theme.current").forEach(b => b.classList.remove("current"));
   document.getElementById(`theme-${theme.id}`).classList.add("current");
-  const ranges = theme.passages.map(p => textRange(p.start, p.end)).filter(Boolean);
-  if (window.CSS && CSS.highlights) CSS.highlights.set("theme", new Highlight(...ranges));
+  const ranges = theme.passages.map(p => textRange(p.start, p.end));
+  if (window.CSS && CSS.highlights) CSS.highlights.set("theme", new Highlight(...ranges.filter(Boolean)));
   const passage = theme.passages[next];
   $("#theme-passage").replaceChildren(
     `${theme.label} ${theme.label_zh} (${theme.group}): passage ${next + 1} of ${theme.passages.length}, `,
     `characters ${passage.start}–${passage.end}, score ${passage.score}, terms: `,
     el("strong", {}, passage.terms.join(", ")));
-  const range = textRange(passage.start, passage.end);
+  const range = ranges[next];
   if (range) {
     const text = $("#text");
     text.scrollTop += range.getBoundingClientRect().top - text.getBoundingClientRect().top - 40;
