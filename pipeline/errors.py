@@ -39,3 +39,14 @@ class CorruptPDF(IngestError):
 
 class NeedsOCR(IngestError):
     """A PDF whose pages carry images but no text layer."""
+
+
+class TooLarge(IngestError):
+    """A file or text over the configured size limit (`pipeline.limits`)."""
+
+
+class TooSlow(ParksError):
+    """A document whose extraction ran past its time budget (`pipeline.limits`)."""
+
+    def __init__(self, message: str = "too slow: extraction took longer than its time limit"):
+        super().__init__(message)
