@@ -38,33 +38,60 @@ def extract(
                                                              "(tcp://host:port). Its workers need this package and, on "
                                                              "other machines, a Prefect server they can reach "
                                                              "(PREFECT_API_URL).")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove the records of documents not in the corpus even "
+                                                        "when that is many of them, or the corpus is empty.")] = False,
 ) -> None:
     """Extract every document of the corpus into extracted/documents/<doc_id>.json.
 
     Exit code 0 when every document succeeded, 1 when some failed (the others are
-    still written), 2 on usage errors.
+    still written), 2 on usage errors, an empty corpus, a run that would remove many
+    records (without --prune) and while another run writes the same records folder.
     """
     if not corpus.is_dir():
         raise typer.BadParameter(f"{corpus} is not a folder", param_hint="--corpus")
-    home = configure_prefect()
+    home = _announce(data_dir(out, corpus))
+    configure_prefect(home)
     from flows.extract import select_documents  # Prefect reads its settings on import
     from pipeline.corpus import CatalogError, discover_documents
+    from pipeline.locks import RunInProgress, exclusive_run
+    from pipeline.records import PruneRefused, check_prune
 
     try:
-        select_documents(discover_documents(corpus), only)
+        documents = select_documents(discover_documents(corpus), only)
     except (CatalogError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--only" if isinstance(err, ValueError) and only else "--corpus")
-    summary = _run_extraction(home, corpus, out, only, show_progress=not quiet and sys.stderr.isatty(),
-                              use_cache=not no_cache, workers=workers, dask_address=dask_address)
+    if not documents and not prune:
+        _refuse(f"{corpus} holds no documents (an empty or unmounted folder?): nothing to extract, and a full run "
+                f"would remove every record in {out / 'documents'}. Pass --prune to run it anyway")
+    try:
+        with exclusive_run(out):
+            if not only and not prune:
+                check_prune(out, {d.doc_id for d in documents})
+            summary = _run_extraction(home, corpus, out, only, show_progress=not quiet and sys.stderr.isatty(),
+                                      use_cache=not no_cache, workers=workers, dask_address=dask_address, prune=prune)
+    except (RunInProgress, PruneRefused) as err:
+        _refuse(str(err))
     raise typer.Exit(1 if summary.failed else 0)
+
+
+def _announce(home: Path) -> Path:
+    """Say which data folder (review decisions, cache, run log) a command uses: it is looked up."""
+    console.print(f"data folder: {home}", soft_wrap=True, markup=False, highlight=False)
+    return home
+
+
+def _refuse(message: str) -> None:
+    """A usage error that is no single option's fault: the message, exit code 2."""
+    console.print(f"error: {message}", soft_wrap=True, markup=False, highlight=False)
+    raise typer.Exit(2)
 
 
 DASK_PARALLEL = 4  # tasks a Dask cluster runs at once, for batching, unless --workers says more
 
 def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None, show_progress: bool = False,
-                    use_cache: bool = True, workers: int = 1, dask_address: str | None = None):
-    """The flow run behind `extract` and `add`: decisions and cache from the data folder, the
-    summary printed, the run logged."""
+                    use_cache: bool = True, workers: int = 1, dask_address: str | None = None, prune: bool = False):
+    """The flow run behind `extract` and `add` (the caller holds `exclusive_run` on `out`):
+    decisions and cache from the data folder, the summary printed, the run logged."""
     from flows.extract import extract_corpus, task_runner  # Prefect reads its settings on import
     from pipeline.review import DATABASE
 
@@ -74,7 +101,7 @@ def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None,
     with shared_api():
         summary = run(corpus_dir=corpus, out_dir=out, only=only, show_progress=show_progress,
                       review_db=home / DATABASE, cache_dir=home / "cache" if use_cache else None,
-                      parallel=max(workers, DASK_PARALLEL) if dask_address else workers)
+                      parallel=max(workers, DASK_PARALLEL) if dask_address else workers, prune=prune)
     _print_summary(summary, out, previous_seconds)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     return summary
@@ -92,11 +119,25 @@ def add(
 ) -> None:
     """Copy papers into the corpus, catalog them, and extract just them.
 
-    Exit code 0 when every file was added and extracted, 1 when some were refused or failed."""
+    Exit code 0 when every file was added and extracted, 1 when some were refused or failed,
+    2 on usage errors and while another run writes the same records folder."""
     if lang not in (None, "zh", "en"):
         raise typer.BadParameter("zh or en", param_hint="--lang")
     if not corpus.is_dir():
         raise typer.BadParameter(f"{corpus} is not a folder", param_hint="--corpus")
+    from pipeline.locks import RunInProgress, exclusive_run
+
+    home = _announce(data_dir(out, corpus))
+    try:
+        with exclusive_run(out):
+            _add_and_extract(paths, corpus, out, home, title, year, authors, lang)
+    except RunInProgress as err:
+        _refuse(str(err))
+
+
+def _add_and_extract(paths: list[Path], corpus: Path, out: Path, home: Path, title: str | None, year: int | None,
+                     authors: str | None, lang: str | None) -> None:
+    """`add` under the run lock: no extraction reads the catalog or writes the records meanwhile."""
     from pipeline.add import add_documents
     from pipeline.corpus import CatalogError
 
@@ -116,7 +157,7 @@ def add(
     added = [o.doc_id for o in outcomes if o.doc_id]
     if not added:
         raise typer.Exit(1)
-    summary = _run_extraction(configure_prefect(), corpus, out, added)
+    summary = _run_extraction(configure_prefect(home), corpus, out, added)
     raise typer.Exit(1 if summary.failed or len(added) < len(outcomes) else 0)
 
 
@@ -165,7 +206,7 @@ def schedule(
         raise typer.BadParameter(f"{cron!r} is no cron expression: {err}", param_hint="--cron")
     if not corpus.is_dir():
         raise typer.BadParameter(f"{corpus} is not a folder", param_hint="--corpus")
-    home = configure_prefect()
+    home = configure_prefect(_announce(data_dir(out, corpus)))
     from flows.extract import extract_corpus
     from pipeline.review import DATABASE
 
@@ -315,7 +356,11 @@ def review(
     and re-applied by every `parks extract`."""
     from pipeline.review import DATABASE, ReviewError, ReviewStore
 
-    store = ReviewStore(data_dir() / DATABASE)
+    database = _announce(data_dir(out)) / DATABASE
+    if export and not database.is_file():
+        _refuse(f"no review database at {database}, nothing to export: run this in the project folder, or set "
+                "PARKS_HOME to the project's data folder (.parks)")
+    store = ReviewStore(database)
     if export:
         console.print(f"{store.export(export)} decisions written to {export}")
         return
@@ -381,6 +426,8 @@ def _print_summary(summary, out: Path, previous_seconds: float | None = None) ->
                       f"{out}/parks.json, companies.json, countries.json")
     if summary.pruned:
         console.print(f"removed records of documents no longer in the corpus: {', '.join(summary.pruned)}")
+    if summary.temporaries_removed:
+        console.print(f"removed {summary.temporaries_removed} temporary files an interrupted run left behind")
     served = [o.cached for o in summary.outcomes]
     console.print(f"time: {summary.seconds:.1f} s ({served.count('record')} documents unchanged since the last run, "
                   f"{served.count('ingest')} not parsed again, {served.count(None)} extracted)")
@@ -399,6 +446,7 @@ def _append_run_log(path: Path, started: datetime, corpus: Path, out: Path, only
         "documents": len(summary.outcomes),
         "failed": {o.doc_id: o.error for o in summary.failed},
         "pruned": summary.pruned,
+        "temporaries_removed": summary.temporaries_removed,
     }
     with path.open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry, ensure_ascii=False) + "\n")

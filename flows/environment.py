@@ -16,14 +16,28 @@ DEFAULTS = {
 }
 
 
-def data_dir() -> Path:
-    """The project's data folder: run log, Prefect state review decisions, stage cache."""
-    return Path(os.environ.get("PARKS_HOME", ".parks")).resolve()
+DATA_FOLDER = ".parks"
 
 
-def configure_prefect() -> Path:
-    """Set defaults the user has not set; call before importing Prefect."""
-    home = data_dir()
+def data_dir(*anchors: Path) -> Path:
+    """The project's data folder (run log, Prefect state, review decisions, stage cache): `PARKS_HOME`
+    when set; else the nearest `.parks` folder, or project root (`pyproject.toml` beside `corpus/`),
+    at or above the folders given (the records or corpus folder) and then the current directory, so
+    a command run from another folder still finds the project's decisions; else `./.parks`."""
+    if os.environ.get("PARKS_HOME"):
+        return Path(os.environ["PARKS_HOME"]).resolve()
+    for start in (*(Path(a).resolve().parent for a in anchors), Path.cwd()):
+        for folder in (start, *start.parents):
+            if (folder / DATA_FOLDER).is_dir() or ((folder / "pyproject.toml").is_file() and
+                                                   (folder / "corpus").is_dir()):
+                return folder / DATA_FOLDER
+    return Path(DATA_FOLDER).resolve()
+
+
+def configure_prefect(home: Path | None = None) -> Path:
+    """Set defaults the user has not set, Prefect's state in `home` (default: `data_dir()`); call
+    before importing Prefect."""
+    home = home or data_dir()
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)  # Prefect makes one level only
     for key, value in DEFAULTS.items():

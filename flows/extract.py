@@ -10,7 +10,7 @@ each process loads the segmenter and gazetteers once."""
 import json
 import math
 import time
-from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,10 +28,12 @@ from pipeline.errors import ParksError
 from pipeline.entities import Mention
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import find_document_figures, tag_entities
-from pipeline.records import (apply_themes, build_record, failed_record, pipeline_info, prune_records, record_path,
-                              update_record, write_record, write_schema)
+from pipeline.files import remove_stale_temporaries
+from pipeline.locks import exclusive_run, holds_run, record_lock
+from pipeline.records import (SCHEMA_PATH, apply_themes, build_record, check_prune, failed_record, pipeline_info,
+                              prune_records, record_path, update_record, write_schema)
 from pipeline.resources import Resources, load_resources
-from pipeline.review import Decision, ReviewStore, apply_decisions, reviewed_names
+from pipeline.review import ReviewStore, apply_decisions, reviewed_names
 from pipeline.segment import Segmentation, Segmenter, segment_text
 from pipeline.themes import load_taxonomy
 from pipeline.types import DocumentRecord, PipelineInfo
@@ -53,6 +55,7 @@ class RunSummary:
     pipeline: PipelineInfo
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    temporaries_removed: int = 0  # left by a crashed run's atomic writes
     themes: dict = field(default_factory=dict)  # theme id -> passages carrying it
     dataset: dict = field(default_factory=dict)  # parks, companies, countries -> records
     seconds: float = 0.0
@@ -68,12 +71,28 @@ class RunSettings:
     out_dir: Path
     cache_dir: Path | None
     reviewed: str  # JSON of the gazetteer rows reviewers taught (`review.reviewed_names`)
+    review_db: Path | None = None  # decisions are read from it as each record is written, not at the start
 
 
 @lru_cache(maxsize=1)
 def tools(reviewed: str) -> tuple[Segmenter, Resources]:
     """Once per process (per review state): jieba's dictionary and the gazetteers take seconds to load."""
     return Segmenter(), load_resources(reviewed=json.loads(reviewed))
+
+
+@lru_cache(maxsize=4)
+def review_store(path: Path) -> ReviewStore:
+    """Once per process: the decisions database, opened for reading as records are written."""
+    return ReviewStore(path)
+
+
+def write_reviewed(record: DocumentRecord, settings: RunSettings) -> DocumentRecord:
+    """Write `record` with its document's review decisions as they are now: read and written under
+    the records folder's lock, which the review app takes too, so a decision made while the run
+    was under way is in the record (reading them when the run started would lose it)."""
+    with record_lock(settings.out_dir):
+        decisions = review_store(settings.review_db).decisions(record.doc_id) if settings.review_db else []
+        return update_record(apply_decisions(record, decisions), settings.out_dir)
 
 
 def is_transient(error: BaseException) -> bool:
@@ -86,9 +105,9 @@ def transient(task, task_run, state) -> bool:
     return is_transient(state.data)
 
 
-def extract_document(doc: CorpusDocument, decisions: list[Decision], settings: RunSettings) -> DocumentOutcome:
+def extract_document(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome:
     """Ingest (or take the cached text), segment, tag, build and write one record with the
-    reviewers' `decisions` applied. Errors of the document become its failed record, except file
+    reviewers' decisions applied (`write_reviewed`). Errors of the document become its failed record, except file
     system errors, which are raised so that the task is retried."""
     started = time.perf_counter()
     segmenter, resources = tools(settings.reviewed)
@@ -105,7 +124,7 @@ def extract_document(doc: CorpusDocument, decisions: list[Decision], settings: R
             except ParksError as err:
                 ingested = failed_record(doc, str(err), resources)
             if isinstance(ingested, DocumentRecord):
-                return _outcome(update_record(ingested, settings.out_dir), started, None)
+                return _outcome(write_reviewed(ingested, settings), started, None)
             if cache:
                 cache.put_ingested(ingest_key(ingested.sha256), ingested)
         extracted_key = document_record_key(doc, ingested, resources)
@@ -120,7 +139,7 @@ def extract_document(doc: CorpusDocument, decisions: list[Decision], settings: R
                 extracted = build_record(doc, ingested, segmentation, found, resources)
             if cache:
                 cache.put_record(extracted_key, extracted)
-        return _outcome(update_record(apply_decisions(extracted, decisions), settings.out_dir), started, served)
+        return _outcome(write_reviewed(extracted, settings), started, served)
     except Exception as err:  # a bug on one document must not cost the others their records
         if is_transient(err):
             raise
@@ -132,7 +151,7 @@ def document_record_key(doc: CorpusDocument, ingested: IngestedText, resources: 
     return record_key(ingested, entry, doc.relative_path, doc.doc_id, resources.digest)
 
 
-def serve_cached(doc: CorpusDocument, decisions: list[Decision], settings: RunSettings) -> DocumentOutcome | None:
+def serve_cached(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome | None:
     """The outcome of a document whose record the cache holds for its file, code and gazetteers,
     the record written; None when the document needs its task. Run in the flow itself: Prefect's
     bookkeeping of a task takes longer than serving a record."""
@@ -145,7 +164,7 @@ def serve_cached(doc: CorpusDocument, decisions: list[Decision], settings: RunSe
         extracted = cache.get_record(document_record_key(doc, ingested, tools(settings.reviewed)[1])) if ingested else None
         if extracted is None:
             return None
-        return _outcome(update_record(apply_decisions(extracted, decisions), settings.out_dir), started, "record")
+        return _outcome(write_reviewed(extracted, settings), started, "record")
     except Exception:  # the task will retry, or report, whatever went wrong
         return None
 
@@ -176,9 +195,8 @@ def cached_figures(text: str, segmentation: Segmentation, resources: Resources, 
 
 def write_failed(doc: CorpusDocument, error: BaseException, settings: RunSettings) -> DocumentRecord:
     """The failed record of a document whose extraction raised."""
-    record = failed_record(doc, f"internal error: {type(error).__name__}: {error}", tools(settings.reviewed)[1])
-    write_record(record, settings.out_dir)
-    return record
+    return write_reviewed(failed_record(doc, f"internal error: {type(error).__name__}: {error}",
+                                        tools(settings.reviewed)[1]), settings)
 
 
 def _not_extracted(doc: CorpusDocument, error: Exception, settings: RunSettings, started: float) -> DocumentOutcome:
@@ -195,10 +213,9 @@ def _outcome(record: DocumentRecord, started: float, served: str | None) -> Docu
                            round(time.perf_counter() - started, 3), served)
 
 
-def extract_documents(docs: list[CorpusDocument], decisions: dict[str, list[Decision]],
-                      settings: RunSettings) -> list[DocumentOutcome]:
+def extract_documents(docs: list[CorpusDocument], settings: RunSettings) -> list[DocumentOutcome]:
     """`extract_document` for each of a batch of documents, in one task."""
-    return [extract_document(doc, decisions.get(doc.doc_id, []), settings) for doc in docs]
+    return [extract_document(doc, settings) for doc in docs]
 
 
 def documents_per_task(documents: int, parallel: int) -> int:
@@ -229,6 +246,11 @@ def dataset(out_dir: Path) -> dict[str, int]:
     return {"parks": len(built.parks), "companies": len(built.companies), "countries": len(built.countries)}
 
 
+def written_folders(out_dir: Path) -> list[Path]:
+    """The folders a run writes files into: the theme map and dataset, the records, the schemas."""
+    return [out_dir, record_path(out_dir, "-").parent, (out_dir / SCHEMA_PATH).parent]
+
+
 def select_documents(documents: list[CorpusDocument], only: list[str] | None) -> list[CorpusDocument]:
     if not only:
         return documents
@@ -253,34 +275,46 @@ def task_runner(workers: int = 1, dask_address: str | None = None) -> TaskRunner
 @flow(name="extract-corpus", log_prints=False, task_runner=task_runner())
 def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extracted"),
                    only: list[str] | None = None, show_progress: bool = False,
-                   review_db: Path | None = None, cache_dir: Path | None = None, parallel: int = 1) -> RunSummary:
+                   review_db: Path | None = None, cache_dir: Path | None = None, parallel: int = 1,
+                   prune: bool = False) -> RunSummary:
     """Extract every document of the corpus (or `only` some) into one record each, with the
     decisions of `review_db` applied and the names reviewers taught added to the gazetteers.
     With `cache_dir`, stages whose input, code and settings are unchanged are not re-done.
     Run it with `task_runner(...)` as its task runner (`with_options`) to spread the documents,
-    and `parallel`, how many tasks that runs at once, to batch them."""
-    started = time.perf_counter()
+    and `parallel`, how many tasks that runs at once, to batch them.
+
+    One run at a time writes `out_dir` (`exclusive_run`, unless this process holds it already);
+    a full run that would remove many records (an empty or unmounted corpus) is refused before
+    anything is written (`check_prune`), unless `prune`."""
+    out_dir = Path(out_dir)
+    with nullcontext() if holds_run(out_dir) else exclusive_run(out_dir):
+        return _extract_corpus(Path(corpus_dir), out_dir, only, show_progress, review_db,
+                               Path(cache_dir) if cache_dir else None, parallel, prune)
+
+
+def _extract_corpus(corpus_dir: Path, out_dir: Path, only: list[str] | None, show_progress: bool,
+                    review_db: Path | None, cache_dir: Path | None, parallel: int, prune: bool) -> RunSummary:
+    started, wall_started = time.perf_counter(), time.time()
     documents = select_documents(discover_documents(corpus_dir), only)
-    decisions = []
-    if review_db is not None:
-        store = ReviewStore(review_db)
-        decisions = store.decisions()
-        store.close()
-    settings = RunSettings(Path(out_dir), Path(cache_dir) if cache_dir else None,
-                           json.dumps(reviewed_names(decisions), sort_keys=True, ensure_ascii=False))
+    if not only and not prune:
+        check_prune(out_dir, {d.doc_id for d in documents})
+    with record_lock(out_dir):  # no record is being written: what a crash left is all that matches
+        temporaries = sum(remove_stale_temporaries(folder, wall_started) for folder in written_folders(out_dir))
+    temporaries += remove_stale_temporaries(cache_dir, wall_started, recursive=True) if cache_dir else 0
+    review_db = Path(review_db) if review_db is not None else None
+    decisions = review_store(review_db).decisions() if review_db else []  # for the gazetteers only
+    settings = RunSettings(out_dir, cache_dir, json.dumps(reviewed_names(decisions), sort_keys=True,
+                                                          ensure_ascii=False), review_db)
     resources = tools(settings.reviewed)[1]
     write_schema(out_dir)
-    summary = RunSummary(pipeline=pipeline_info(resources))
+    summary = RunSummary(pipeline=pipeline_info(resources), temporaries_removed=temporaries)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), disable=not show_progress, transient=True)
     with progress:
         bar = progress.add_task("extracting", total=len(documents))
-        decided = defaultdict(list)
-        for decision in decisions:
-            decided[decision.doc_id].append(decision)
         outcomes = {}
         for doc in documents:  # unchanged documents first, without tasks
-            served = serve_cached(doc, decided[doc.doc_id], settings)
+            served = serve_cached(doc, settings)
             if served:
                 outcomes[doc.doc_id] = served
                 progress.advance(bar)
@@ -288,8 +322,7 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         size = documents_per_task(len(pending), parallel)
         batches = [pending[i:i + size] for i in range(0, len(pending), size)]
         # Small arguments, no `quote()`: Dask turns a NamedTuple into a plain tuple.
-        futures = {extract_documents_task.submit(batch, {d.doc_id: decided[d.doc_id] for d in batch}, settings): batch
-                   for batch in batches}
+        futures = {extract_documents_task.submit(batch, settings): batch for batch in batches}
         submitted = time.perf_counter()
         for future in as_completed(list(futures)):
             batch = futures[future]

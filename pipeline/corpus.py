@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from pipeline.files import write_atomically
 from pipeline.types import CatalogEntry
 
 CATALOG_NAME = "catalog.json"
@@ -69,10 +70,11 @@ def load_catalog(corpus_dir: Path) -> list[CatalogEntry]:
 
 
 def write_catalog(corpus_dir: Path, entries: list[CatalogEntry]) -> None:
+    """Atomically: a crash while `parks add` writes it must not leave a catalog that stops every run."""
     ordered = sorted(entries, key=lambda e: e.doc_id)
     payload = [{k: v for k, v in e.model_dump(exclude_none=True).items() if v != [] or k in ("authors", "languages")}
                for e in ordered]
-    (corpus_dir / CATALOG_NAME).write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_atomically(Path(corpus_dir) / CATALOG_NAME, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 def discover_documents(corpus_dir: Path) -> list[CorpusDocument]:

@@ -7,10 +7,12 @@ exactly the rows that were written (`read_csv`)."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 from pipeline.dataset import Dataset
+from pipeline.files import write_atomically
 from pipeline.records import RECORDS_DIR, read_record
 
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -107,10 +109,11 @@ def _cell(value, kind) -> str | int | float | None:
 
 
 def write_tables(tables: dict[str, list[dict]], out_dir: Path, fmt: str) -> list[Path]:
+    """Each file built in memory, then written atomically: a bad cell or a crash leaves the previous
+    export whole, never a table cut short."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
         from openpyxl import Workbook
 
@@ -122,19 +125,25 @@ def write_tables(tables: dict[str, list[dict]], out_dir: Path, fmt: str) -> list
             for row in rows:
                 sheet.append([_cell(row[c], kind) for c, kind in COLUMNS[name].items()])
             sheet.freeze_panes = "A2"
+        content = io.BytesIO()
+        workbook.save(content)
         path = out_dir / "parks-dataset.xlsx"
-        workbook.save(path)
+        write_atomically(path, content.getvalue())
         return [path]
-    written = []
+    contents = {}
     for name, rows in tables.items():
-        path = out_dir / f"{name}.{fmt}"
         if fmt == "csv":
-            with path.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=list(COLUMNS[name]))
-                writer.writeheader()
-                writer.writerows({c: _cell(row[c], kind) for c, kind in COLUMNS[name].items()} for row in rows)
+            text = io.StringIO(newline="")
+            writer = csv.DictWriter(text, fieldnames=list(COLUMNS[name]))
+            writer.writeheader()
+            writer.writerows({c: _cell(row[c], kind) for c, kind in COLUMNS[name].items()} for row in rows)
+            contents[name] = text.getvalue().encode("utf-8-sig")
         else:
-            path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+            contents[name] = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    written = []
+    for name, content in contents.items():
+        path = out_dir / f"{name}.{fmt}"
+        write_atomically(path, content)
         written.append(path)
     return written
 

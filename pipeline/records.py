@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from pipeline import __version__, cleaning
 from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
 from pipeline.errors import ParksError
+from pipeline.files import RECORDS_DIR, write_atomically
 from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
 from pipeline.linking import tag_entities
+from pipeline.locks import record_lock
 from pipeline.resources import Resources, load_resources
 from pipeline.segment import SENTENCE_END, Segmentation, Segmenter, detect_language, segment_text
 from pipeline.themes import (Taxonomy, ThemeParameters, corpus_fingerprint, previous_discovered, theme_corpus,
                              theme_source)
 from pipeline.types import SCHEMA_VERSION, DocumentRecord, Entity, Metadata, PipelineInfo, Source
 
-RECORDS_DIR = "documents"
 SCHEMA_PATH = Path("schema") / "document.schema.json"
 THEME_MAP = "themes.json"
 
@@ -167,22 +166,6 @@ def record_json(record: DocumentRecord) -> str:
     return record.model_dump_json(indent=1) + "\n"
 
 
-def write_atomically(path: Path, content: str | bytes) -> None:
-    """Temp file in the same folder, then rename: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with (os.fdopen(handle, "wb") if isinstance(content, bytes) else os.fdopen(handle, "w", encoding="utf-8")) as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)  # mkstemp's 0600 would hide records from the rest of a team
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def record_path(out_dir: Path, doc_id: str) -> Path:
     return Path(out_dir) / RECORDS_DIR / f"{doc_id}.json"
 
@@ -233,13 +216,43 @@ def write_schema(out_dir: Path) -> Path:
     return path
 
 
+PRUNE_SHARE = 0.10  # of the records: a run may remove more only when told to (`prune=True`, `--prune`)
+PRUNE_ALWAYS = 2  # records a run may always remove (a paper or two taken out of a small corpus)
+
+
+class PruneRefused(ValueError):
+    """A run would remove many records, most likely because the corpus folder is wrong or empty."""
+
+
+def stale_records(out_dir: Path, keep: set[str]) -> list[str]:
+    """Ids of the records in `out_dir` whose documents are not in `keep`, the corpus's ids."""
+    return [path.stem for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")) if path.stem not in keep]
+
+
+def check_prune(out_dir: Path, keep: set[str]) -> list[str]:
+    """The records a full run over a corpus of `keep` would remove; raises `PruneRefused` when the
+    corpus holds no document and records would go, or when more than `PRUNE_ALWAYS` records and
+    more than `PRUNE_SHARE` of them would: an unmounted share or a mistyped `--corpus` must not
+    empty the records folder."""
+    stale = stale_records(out_dir, keep)
+    total = len(list((Path(out_dir) / RECORDS_DIR).glob("*.json")))
+    if not stale or (keep and (len(stale) <= PRUNE_ALWAYS or len(stale) <= PRUNE_SHARE * total)):
+        return stale
+    why = ("the corpus holds no document (an empty or unmounted folder?)" if not keep else
+           f"that is more than {PRUNE_ALWAYS} records and more than {PRUNE_SHARE:.0%} of them")
+    examples = ", ".join(stale[:5]) + (", ..." if len(stale) > 5 else "")
+    raise PruneRefused(f"{len(stale)} of the {total} records in {Path(out_dir) / RECORDS_DIR} would be removed "
+                       f"because their documents are not in the corpus ({examples}), and {why}: nothing was "
+                       "extracted or removed. Check the corpus folder, or pass --prune to remove them")
+
+
 def prune_records(out_dir: Path, keep: set[str]) -> list[str]:
-    """Remove records of documents no longer in the corpus; returns their ids."""
-    removed = []
-    for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")):
-        if path.stem not in keep:
-            path.unlink()
-            removed.append(path.stem)
+    """Remove records of documents no longer in the corpus; returns their ids. Call `check_prune`
+    first unless the user asked for the removal."""
+    removed = stale_records(out_dir, keep)
+    with record_lock(out_dir):
+        for doc_id in removed:
+            record_path(out_dir, doc_id).unlink(missing_ok=True)
     return removed
 
 
@@ -268,6 +281,7 @@ def apply_themes(out_dir: Path, taxonomy: Taxonomy) -> dict:
     themed = theme_corpus(sources, taxonomy, previous_discovered(previous))
     for path, source in zip(paths, sources):
         if themed.themes[source.doc_id] != before[source.doc_id]:
-            write_record(read_record(path).model_copy(update={"themes": themed.themes[source.doc_id]}), out_dir)
+            with record_lock(out_dir):  # the review app may have rewritten the record since it was read
+                write_record(read_record(path).model_copy(update={"themes": themed.themes[source.doc_id]}), out_dir)
     write_atomically(map_path, json.dumps(themed.theme_map, ensure_ascii=False, indent=1) + "\n")
     return themed.theme_map
