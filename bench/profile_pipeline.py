@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     profiler.start()
     started = time.perf_counter()
     for document in documents:
-        extract_document(document, [], settings)
+        extract_document(document, settings)
     documents_seconds = time.perf_counter() - started
     apply_themes(settings.out_dir, load_taxonomy())
     total = time.perf_counter() - started
