@@ -30,8 +30,8 @@ from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import find_document_figures, tag_entities
 from pipeline.files import remove_stale_temporaries
 from pipeline.locks import exclusive_run, holds_run, record_lock
-from pipeline.records import (SCHEMA_PATH, apply_themes, build_record, check_prune, failed_record, pipeline_info,
-                              prune_records, record_path, update_record, write_schema)
+from pipeline.records import (RECORDS_DIR, SCHEMA_PATH, apply_themes, build_record, check_prune, failed_record,
+                              pipeline_info, prune_records, record_path, update_record, write_schema)
 from pipeline.resources import Resources, load_resources
 from pipeline.review import ReviewStore, apply_decisions, reviewed_names
 from pipeline.segment import Segmentation, Segmenter, segment_text
@@ -107,8 +107,8 @@ def transient(task, task_run, state) -> bool:
 
 def extract_document(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome:
     """Ingest (or take the cached text), segment, tag, build and write one record with the
-    reviewers' decisions applied (`write_reviewed`). Errors of the document become its failed record, except file
-    system errors, which are raised so that the task is retried."""
+    reviewers' decisions applied (`write_reviewed`). Errors of the document become its failed
+    record, except file system errors, which are raised so that the task is retried."""
     started = time.perf_counter()
     segmenter, resources = tools(settings.reviewed)
     cache = StageCache(settings.cache_dir) if settings.cache_dir else None
@@ -248,7 +248,7 @@ def dataset(out_dir: Path) -> dict[str, int]:
 
 def written_folders(out_dir: Path) -> list[Path]:
     """The folders a run writes files into: the theme map and dataset, the records, the schemas."""
-    return [out_dir, record_path(out_dir, "-").parent, (out_dir / SCHEMA_PATH).parent]
+    return [out_dir, out_dir / RECORDS_DIR, (out_dir / SCHEMA_PATH).parent]
 
 
 def select_documents(documents: list[CorpusDocument], only: list[str] | None) -> list[CorpusDocument]:

@@ -200,6 +200,17 @@ def test_a_corpus_missing_most_documents_is_refused_and_nothing_removed(two_pape
     assert sorted(p.name for p in out.iterdir()) == ["documents"]
 
 
+def test_prune_empties_the_records_folder_when_asked(tmp_path, parks_home):
+    corpus, out = tmp_path / "corpus", tmp_path / "extracted"
+    corpus.mkdir()
+    records = records_folder_with(out, STALE)
+    result = runner.invoke(app, ["extract", "--corpus", str(corpus), "--out", str(out), "--quiet", "--prune"])
+    assert result.exit_code == 0, result.output
+    assert list(records.glob("*.json")) == []
+    assert json.loads((out / "parks.json").read_text(encoding="utf-8")) == []
+    assert f"removed records of documents no longer in the corpus: {', '.join(STALE)}" in printed(result)
+
+
 @pytest.mark.parametrize("stale, total, corpus, refused", [
     (2, 3, {"kept"}, False),  # two records may always go
     (4, 40, {"kept"}, False),  # 10 % of the records
