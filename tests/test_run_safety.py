@@ -204,11 +204,13 @@ def test_prune_empties_the_records_folder_when_asked(tmp_path, parks_home):
     corpus, out = tmp_path / "corpus", tmp_path / "extracted"
     corpus.mkdir()
     records = records_folder_with(out, STALE)
-    result = runner.invoke(app, ["extract", "--corpus", str(corpus), "--out", str(out), "--quiet", "--prune"])
-    assert result.exit_code == 0, result.output
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "extract", "--corpus", str(corpus), "--out", str(out),
+                             "--quiet", "--prune"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "PARKS_HOME": str(parks_home)})
+    assert result.returncode == 0, result.stderr
     assert list(records.glob("*.json")) == []
     assert json.loads((out / "parks.json").read_text(encoding="utf-8")) == []
-    assert f"removed records of documents no longer in the corpus: {', '.join(STALE)}" in printed(result)
+    assert f"removed records of documents no longer in the corpus: {', '.join(STALE)}" in " ".join(result.stderr.split())
 
 
 @pytest.mark.parametrize("stale, total, corpus, refused", [
