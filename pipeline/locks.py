@@ -99,6 +99,7 @@ def exclusive_run(out_dir: Path):
         yield
     finally:
         _runs_held.discard(folder)
+        os.ftruncate(handle, 0)  # an idle folder's lock file is empty: records folders compare equal
         os.close(handle)
 
 

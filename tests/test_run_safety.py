@@ -150,6 +150,17 @@ def test_parks_extract_is_refused_while_another_run_writes_the_folder(two_papers
     assert list((out / "documents").glob("*.json")) == []
 
 
+def test_parks_add_is_refused_while_another_run_writes_the_folder(two_papers, tmp_path, parks_home):
+    out = tmp_path / "extracted"
+    catalog = CORPUS / "seeds" / "002_f3389fd23886204c.txt"
+    with exclusive_run(out):
+        result = runner.invoke(app, ["add", str(catalog), "--corpus", str(two_papers), "--out", str(out)])
+        assert result.exit_code == 2
+        assert f"error: {out} is being written by another parks run ({holder_of(out)})" in printed(result)
+    assert sorted(p.name for p in two_papers.iterdir()) == ["race-a.txt", "race-b.txt"]  # nothing copied
+    assert (out / "documents" / RUN_LOCK).read_bytes() == b""  # released, and empty when idle
+
+
 def test_the_record_lock_is_held_by_one_thread_and_one_process_at_a_time(tmp_path):
     out = tmp_path / "extracted"
     order = []
