@@ -19,6 +19,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Text mining of the literature on China's overseas industrial parks.")
 console = Console(stderr=True)
 
+# The defaults are `pipeline.limits.DEFAULT_LIMITS`'s, not imported here: importing `pipeline` loads spaCy.
+MaxDocumentMB = Annotated[float, typer.Option(min=0, help="Largest file, and largest text a file gives (UTF-8), in "
+                                                         "MB; a larger document gets a failed record (0: no limit).")]
+DocumentSeconds = Annotated[float, typer.Option(min=0, help="Time to extract one document, in seconds; a slower one "
+                                                           "gets a failed record (0: no limit).")]
+
 
 @app.callback()
 def main() -> None:
@@ -38,6 +44,8 @@ def extract(
                                                              "(tcp://host:port). Its workers need this package and, on "
                                                              "other machines, a Prefect server they can reach "
                                                              "(PREFECT_API_URL).")] = None,
+    max_document_mb: MaxDocumentMB = 20.0,
+    document_seconds: DocumentSeconds = 300.0,
 ) -> None:
     """Extract every document of the corpus into extracted/documents/<doc_id>.json.
 
@@ -55,17 +63,20 @@ def extract(
     except (CatalogError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--only" if isinstance(err, ValueError) and only else "--corpus")
     summary = _run_extraction(home, corpus, out, only, show_progress=not quiet and sys.stderr.isatty(),
-                              use_cache=not no_cache, workers=workers, dask_address=dask_address)
+                              use_cache=not no_cache, workers=workers, dask_address=dask_address,
+                              limits=(max_document_mb, document_seconds))
     raise typer.Exit(1 if summary.failed else 0)
 
 
 DASK_PARALLEL = 4  # tasks a Dask cluster runs at once, for batching, unless --workers says more
 
 def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None, show_progress: bool = False,
-                    use_cache: bool = True, workers: int = 1, dask_address: str | None = None):
+                    use_cache: bool = True, workers: int = 1, dask_address: str | None = None,
+                    limits: tuple[float, float] | None = None):
     """The flow run behind `extract` and `add`: decisions and cache from the data folder, the
-    summary printed, the run logged."""
+    summary printed, the run logged; `limits`: each document's MB and seconds (None: the defaults)."""
     from flows.extract import extract_corpus, task_runner  # Prefect reads its settings on import
+    from pipeline.limits import DocumentLimits
     from pipeline.review import DATABASE
 
     started = datetime.now(timezone.utc)
@@ -74,7 +85,8 @@ def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None,
     with shared_api():
         summary = run(corpus_dir=corpus, out_dir=out, only=only, show_progress=show_progress,
                       review_db=home / DATABASE, cache_dir=home / "cache" if use_cache else None,
-                      parallel=max(workers, DASK_PARALLEL) if dask_address else workers)
+                      parallel=max(workers, DASK_PARALLEL) if dask_address else workers,
+                      limits=DocumentLimits(*limits) if limits else DocumentLimits())
     _print_summary(summary, out, previous_seconds)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     return summary
@@ -89,6 +101,8 @@ def add(
     year: Annotated[Optional[int], typer.Option(help="Publication year.")] = None,
     authors: Annotated[Optional[str], typer.Option(help="Authors, separated by ';'.")] = None,
     lang: Annotated[Optional[str], typer.Option(help="Language of the document: zh or en.")] = None,
+    max_document_mb: MaxDocumentMB = 20.0,
+    document_seconds: DocumentSeconds = 300.0,
 ) -> None:
     """Copy papers into the corpus, catalog them, and extract just them.
 
@@ -116,7 +130,8 @@ def add(
     added = [o.doc_id for o in outcomes if o.doc_id]
     if not added:
         raise typer.Exit(1)
-    summary = _run_extraction(configure_prefect(), corpus, out, added)
+    summary = _run_extraction(configure_prefect(), corpus, out, added,
+                              limits=(max_document_mb, document_seconds))
     raise typer.Exit(1 if summary.failed or len(added) < len(outcomes) else 0)
 
 
