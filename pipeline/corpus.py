@@ -31,7 +31,7 @@ class CorpusDocument:
     path: Path
     relative_path: str
     entry: CatalogEntry | None
-    unreadable: str | None = None  # why the file must not be read (it leads out of the corpus ...): its failed record's reason
+    unreadable: str | None = None  # why the file must not be read (out of the corpus ...): its failed record's reason
     warnings: tuple[str, ...] = ()  # about its catalog entry or file name, for its record
 
 
@@ -56,6 +56,7 @@ def doc_id_for(relative_path: str) -> str:
 
 
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a UTF-8 file gives a lone surrogate only through one
 
 
 def mend_text(text: str) -> str:
@@ -79,10 +80,11 @@ def read_catalog(corpus_dir: Path) -> tuple[list[CatalogEntry], dict[str, list[s
         return [], {}
     entries, warnings = [], {}
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw, escapes = json.loads(text), _SURROGATE_ESCAPE.search(text)
         for item in raw:
             mended = [field for field, value in item.items() if _mended_value(value) != value] \
-                if isinstance(item, dict) else []
+                if escapes and isinstance(item, dict) else []
             if mended:
                 item = {field: _mended_value(value) for field, value in item.items()}
             entry = CatalogEntry.model_validate(item)

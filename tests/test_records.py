@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -140,3 +141,22 @@ def test_write_atomically_creates_folders(tmp_path):
     target = tmp_path / "a" / "b" / "c.json"
     write_atomically(target, "{}\n")
     assert target.read_text() == "{}\n"
+
+
+def test_a_catalog_path_outside_the_corpus_is_never_read(tmp_path, segmenter, resources, monkeypatch):
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "secret.txt").write_text("The secret ledger of the Great Stone park.", encoding="utf-8")
+    corpus = tmp_path / "x" / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "catalog.json").write_text(json.dumps([{"doc_id": "secret", "path": "../../secret/secret.txt",
+                                                      "title": "Ledger"}]), encoding="utf-8")
+    opened = []
+    real_open = Path.open
+    monkeypatch.setattr(Path, "open", lambda path, *args, **kw: opened.append(path) or real_open(path, *args, **kw))
+    [doc] = discover_documents(corpus)
+    record = extract_corpus_document(doc, segmenter, resources)
+    assert (record.status, record.error, record.text) == (
+        "failed", "catalog path '../../secret/secret.txt' is outside the corpus folder", "")
+    assert (record.source.path, record.source.sha256, record.metadata.title) == \
+        ("../../secret/secret.txt", "", "Ledger")
+    assert opened == [corpus / "catalog.json"]
