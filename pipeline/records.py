@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline import __version__, cleaning
-from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
+from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256, mend_text
 from pipeline.errors import NotReadable, ParksError
 from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
 from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
@@ -125,7 +125,8 @@ def failure_reason(doc: CorpusDocument, error: BaseException) -> str:
 
 def failed_record(doc: CorpusDocument, reason: str, resources: Resources) -> DocumentRecord:
     """A record that says why a document gave no text; its catalog metadata is kept. Never
-    raises: a file that cannot be read (or must not be) gets no sha256."""
+    raises: a file that cannot be read (or must not be) gets no sha256, a reason naming a file
+    whose name is not UTF-8 is mended."""
     try:
         sha256 = file_sha256(doc.path) if not doc.unreadable and doc.path.is_file() else ""
     except OSError:
@@ -133,7 +134,7 @@ def failed_record(doc: CorpusDocument, reason: str, resources: Resources) -> Doc
     return DocumentRecord(
         doc_id=doc.doc_id,
         status="failed",
-        error=reason,
+        error=mend_text(reason),
         warnings=list(doc.warnings),
         source=Source(path=doc.relative_path, sha256=sha256, format=FORMATS.get(doc.path.suffix.lower())),
         metadata=catalog_metadata(doc) if doc.entry else Metadata(),
