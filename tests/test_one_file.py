@@ -139,7 +139,8 @@ def test_the_text_a_file_gives_is_held_to_the_size_limit_too(tmp_path):
 
 def test_a_document_over_its_time_budget_fails_and_the_next_is_extracted(tmp_path):
     """The flow's own per-document function, as a task runs it: the slow document is a whole
-    corpus in one file (about 30 s to extract), the next one takes a few hundredths of a second."""
+    corpus in one file (about 30 s to extract), the next one takes a few hundredths of a second
+    (a few tenths on a busy machine)."""
     from flows.extract import RunSettings, extract_documents
     from pipeline.review import reviewed_names
 
@@ -150,13 +151,13 @@ def test_a_document_over_its_time_budget_fails_and_the_next_is_extracted(tmp_pat
                                           encoding="utf-8")
     shutil.copy(SEED, corpus / "seed.txt")
     settings = RunSettings(tmp_path / "out", None, json.dumps(reviewed_names([]), sort_keys=True),
-                           DocumentLimits(seconds=2))
+                           DocumentLimits(seconds=5))
     everything, seed = discover_documents(corpus)
     extract_documents([seed], {}, settings)  # the first document of a process loads jieba's dictionary
     slow, quick = extract_documents([everything, seed], {}, settings)
     assert (slow.doc_id, slow.status, slow.error) == ("everything", "failed",
-                                                      "too slow: extraction took longer than the limit of 2 s")
-    assert (quick.doc_id, quick.status, quick.error) == ("seed", "ok", None) and quick.entities > 0
+                                                      "too slow: extraction took longer than the limit of 5 s")
+    assert (quick.doc_id, quick.status, quick.error) == ("seed", "ok", None) and quick.entities > 0, (slow, quick)
     written = json.loads((tmp_path / "out" / "documents" / "everything.json").read_text(encoding="utf-8"))
     assert written["error"] == slow.error
 
