@@ -19,6 +19,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Text mining of the literature on China's overseas industrial parks.")
 console = Console(stderr=True)
 
+# The defaults are `pipeline.limits.DEFAULT_LIMITS`'s, not imported here: importing `pipeline` loads spaCy.
+MaxDocumentMB = Annotated[float, typer.Option(min=0, help="Largest file, and largest text a file gives (UTF-8), in "
+                                                         "MB; a larger document gets a failed record (0: no limit).")]
+DocumentSeconds = Annotated[float, typer.Option(min=0, help="Time to extract one document, in seconds; a slower one "
+                                                           "gets a failed record (0: no limit).")]
+
 
 @app.callback()
 def main() -> None:
@@ -40,6 +46,8 @@ def extract(
                                                              "(PREFECT_API_URL).")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove the records of documents not in the corpus even "
                                                         "when that is many of them, or the corpus is empty.")] = False,
+    max_document_mb: MaxDocumentMB = 20.0,
+    document_seconds: DocumentSeconds = 300.0,
 ) -> None:
     """Extract every document of the corpus into extracted/documents/<doc_id>.json.
 
@@ -68,7 +76,8 @@ def extract(
             if not only and not prune:
                 check_prune(out, {d.doc_id for d in documents})
             summary = _run_extraction(home, corpus, out, only, show_progress=not quiet and sys.stderr.isatty(),
-                                      use_cache=not no_cache, workers=workers, dask_address=dask_address, prune=prune)
+                                      use_cache=not no_cache, workers=workers, dask_address=dask_address, prune=prune,
+                                      limits=(max_document_mb, document_seconds))
     except (RunInProgress, PruneRefused) as err:
         _refuse(str(err))
     raise typer.Exit(1 if summary.failed else 0)
@@ -89,10 +98,13 @@ def _refuse(message: str) -> None:
 DASK_PARALLEL = 4  # tasks a Dask cluster runs at once, for batching, unless --workers says more
 
 def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None, show_progress: bool = False,
-                    use_cache: bool = True, workers: int = 1, dask_address: str | None = None, prune: bool = False):
+                    use_cache: bool = True, workers: int = 1, dask_address: str | None = None, prune: bool = False,
+                    limits: tuple[float, float] | None = None):
     """The flow run behind `extract` and `add` (the caller holds `exclusive_run` on `out`):
-    decisions and cache from the data folder, the summary printed, the run logged."""
+    decisions and cache from the data folder, the summary printed, the run logged; `limits`:
+    each document's MB and seconds (None: the defaults)."""
     from flows.extract import extract_corpus, task_runner  # Prefect reads its settings on import
+    from pipeline.limits import DocumentLimits
     from pipeline.review import DATABASE
 
     started = datetime.now(timezone.utc)
@@ -101,7 +113,8 @@ def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None,
     with shared_api():
         summary = run(corpus_dir=corpus, out_dir=out, only=only, show_progress=show_progress,
                       review_db=home / DATABASE, cache_dir=home / "cache" if use_cache else None,
-                      parallel=max(workers, DASK_PARALLEL) if dask_address else workers, prune=prune)
+                      parallel=max(workers, DASK_PARALLEL) if dask_address else workers, prune=prune,
+                      limits=DocumentLimits(*limits) if limits else DocumentLimits())
     _print_summary(summary, out, previous_seconds)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     return summary
@@ -116,6 +129,8 @@ def add(
     year: Annotated[Optional[int], typer.Option(help="Publication year.")] = None,
     authors: Annotated[Optional[str], typer.Option(help="Authors, separated by ';'.")] = None,
     lang: Annotated[Optional[str], typer.Option(help="Language of the document: zh or en.")] = None,
+    max_document_mb: MaxDocumentMB = 20.0,
+    document_seconds: DocumentSeconds = 300.0,
 ) -> None:
     """Copy papers into the corpus, catalog them, and extract just them.
 
@@ -130,13 +145,13 @@ def add(
     home = _announce(data_dir(out, corpus))
     try:
         with exclusive_run(out):
-            _add_and_extract(paths, corpus, out, home, title, year, authors, lang)
+            _add_and_extract(paths, corpus, out, home, title, year, authors, lang, (max_document_mb, document_seconds))
     except RunInProgress as err:
         _refuse(str(err))
 
 
 def _add_and_extract(paths: list[Path], corpus: Path, out: Path, home: Path, title: str | None, year: int | None,
-                     authors: str | None, lang: str | None) -> None:
+                     authors: str | None, lang: str | None, limits: tuple[float, float]) -> None:
     """`add` under the run lock: no extraction reads the catalog or writes the records meanwhile."""
     from pipeline.add import add_documents
     from pipeline.corpus import CatalogError
@@ -157,7 +172,7 @@ def _add_and_extract(paths: list[Path], corpus: Path, out: Path, home: Path, tit
     added = [o.doc_id for o in outcomes if o.doc_id]
     if not added:
         raise typer.Exit(1)
-    summary = _run_extraction(configure_prefect(home), corpus, out, added)
+    summary = _run_extraction(configure_prefect(home), corpus, out, added, limits=limits)
     raise typer.Exit(1 if summary.failed or len(added) < len(outcomes) else 0)
 
 

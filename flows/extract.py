@@ -7,6 +7,7 @@ default, in worker processes with `--workers N`, or on a Dask cluster with `--da
 each process loads the segmenter and gazetteers once."""
 
 
+import errno
 import json
 import math
 import time
@@ -24,14 +25,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipeline.cache import StageCache, figures_key, ingest_key, record_key, segment_key
 from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
 from pipeline.dataset import build_dataset, write_dataset
-from pipeline.errors import ParksError
 from pipeline.entities import Mention
+from pipeline.errors import NotReadable
 from pipeline.ingest import IngestedText, ingest_file
+from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
 from pipeline.linking import find_document_figures, tag_entities
 from pipeline.files import remove_stale_temporaries
 from pipeline.locks import exclusive_run, holds_run, record_lock
 from pipeline.records import (RECORDS_DIR, SCHEMA_PATH, apply_themes, build_record, check_prune, failed_record,
-                              pipeline_info, prune_records, record_path, update_record, write_schema)
+                              failure_reason, pipeline_info, prune_records, record_path, update_record, write_schema)
 from pipeline.resources import Resources, load_resources
 from pipeline.review import ReviewStore, apply_decisions, reviewed_names
 from pipeline.segment import Segmentation, Segmenter, segment_text
@@ -72,6 +74,7 @@ class RunSettings:
     cache_dir: Path | None
     reviewed: str  # JSON of the gazetteer rows reviewers taught (`review.reviewed_names`)
     review_db: Path | None = None  # decisions are read from it as each record is written, not at the start
+    limits: DocumentLimits = DEFAULT_LIMITS  # of one document's size and time
 
 
 @lru_cache(maxsize=1)
@@ -95,10 +98,16 @@ def write_reviewed(record: DocumentRecord, settings: RunSettings) -> DocumentRec
         return update_record(apply_decisions(record, decisions), settings.out_dir)
 
 
+# File system errors that a second try meets again.
+_LASTING_OS_ERRORS = (PermissionError, FileNotFoundError, IsADirectoryError, NotADirectoryError)
+
+
 def is_transient(error: BaseException) -> bool:
     """What a second try can fix (a file system or network hiccup); a document that cannot be
-    read (`ParksError`: encrypted, corrupt, empty ...) fails the same way every time."""
-    return isinstance(error, OSError)
+    read (`ParksError`: encrypted, corrupt, empty, too large, too slow ...; or no permission,
+    no file, a symlink loop) fails the same way every time."""
+    return (isinstance(error, OSError) and not isinstance(error, _LASTING_OS_ERRORS)
+            and error.errno != errno.ELOOP)
 
 
 def transient(task, task_run, state) -> bool:
@@ -107,43 +116,45 @@ def transient(task, task_run, state) -> bool:
 
 def extract_document(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome:
     """Ingest (or take the cached text), segment, tag, build and write one record with the
-    reviewers' decisions applied (`write_reviewed`). Errors of the document become its failed
-    record, except file system errors, which are raised so that the task is retried."""
+    reviewers' decisions applied (`write_reviewed`), within the size and time limits of
+    `settings`. Errors of the document become its failed record, except transient file system
+    errors, which are raised so that the task is retried."""
     started = time.perf_counter()
     segmenter, resources = tools(settings.reviewed)
     cache = StageCache(settings.cache_dir) if settings.cache_dir else None
+    limits = settings.limits
     served = None
     try:
-        ingested = None
-        if cache and doc.path.is_file():
-            ingested = cache.get_ingested(ingest_key(file_sha256(doc.path)))
-            served = "ingest" if ingested else None
-        if ingested is None:
-            try:
-                ingested = ingest_file(doc.path)
-            except ParksError as err:
-                ingested = failed_record(doc, str(err), resources)
-            if isinstance(ingested, DocumentRecord):
-                return _outcome(write_reviewed(ingested, settings), started, None)
-            if cache:
-                cache.put_ingested(ingest_key(ingested.sha256), ingested)
-        extracted_key = document_record_key(doc, ingested, resources)
-        extracted = cache.get_record(extracted_key) if cache else None
-        if extracted is not None:
-            served = "record"
-        else:
-            with segmenter.memory_zone():  # the spaCy docs live no longer than this
-                segmentation = cached_segmentation(ingested.text, segmenter, cache)
-                figures = cached_figures(ingested.text, segmentation, resources, segmenter, cache)
-                found = tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter, figures)
-                extracted = build_record(doc, ingested, segmentation, found, resources)
-            if cache:
-                cache.put_record(extracted_key, extracted)
-        return _outcome(write_reviewed(extracted, settings), started, served)
+        if doc.unreadable:
+            raise NotReadable(doc.unreadable)
+        with time_budget(limits.seconds):
+            ingested = None
+            if cache and doc.path.is_file():
+                limits.check_size(doc.path.stat().st_size)  # before hashing it to look it up
+                ingested = cache.get_ingested(ingest_key(file_sha256(doc.path)))
+                served = "ingest" if ingested else None
+            if ingested is None:
+                ingested = ingest_file(doc.path, limits)
+                if cache:
+                    cache.put_ingested(ingest_key(ingested.sha256), ingested)
+            limits.check_text(ingested.text)  # a cached text was measured against the limit of its run
+            extracted_key = document_record_key(doc, ingested, resources)
+            extracted = cache.get_record(extracted_key) if cache else None
+            if extracted is not None:
+                served = "record"
+            else:
+                with segmenter.memory_zone():  # the spaCy docs live no longer than this
+                    segmentation = cached_segmentation(ingested.text, segmenter, cache)
+                    figures = cached_figures(ingested.text, segmentation, resources, segmenter, cache)
+                    found = tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter, figures)
+                    extracted = build_record(doc, ingested, segmentation, found, resources)
+                if cache:
+                    cache.put_record(extracted_key, extracted)
     except Exception as err:  # a bug on one document must not cost the others their records
         if is_transient(err):
             raise
         return _outcome(write_failed(doc, err, settings), started, None)
+    return _outcome(write_reviewed(extracted, settings), started, served)
 
 
 def document_record_key(doc: CorpusDocument, ingested: IngestedText, resources: Resources) -> str:
@@ -155,7 +166,7 @@ def serve_cached(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome 
     """The outcome of a document whose record the cache holds for its file, code and gazetteers,
     the record written; None when the document needs its task. Run in the flow itself: Prefect's
     bookkeeping of a task takes longer than serving a record."""
-    if not settings.cache_dir or not doc.path.is_file():
+    if not settings.cache_dir or doc.unreadable or not doc.path.is_file():
         return None
     started = time.perf_counter()
     cache = StageCache(settings.cache_dir)
@@ -194,9 +205,8 @@ def cached_figures(text: str, segmentation: Segmentation, resources: Resources, 
 
 
 def write_failed(doc: CorpusDocument, error: BaseException, settings: RunSettings) -> DocumentRecord:
-    """The failed record of a document whose extraction raised."""
-    return write_reviewed(failed_record(doc, f"internal error: {type(error).__name__}: {error}",
-                                        tools(settings.reviewed)[1]), settings)
+    """The failed record of a document whose extraction raised, written with its decisions."""
+    return write_reviewed(failed_record(doc, failure_reason(doc, error), tools(settings.reviewed)[1]), settings)
 
 
 def _not_extracted(doc: CorpusDocument, error: Exception, settings: RunSettings, started: float) -> DocumentOutcome:
@@ -276,12 +286,13 @@ def task_runner(workers: int = 1, dask_address: str | None = None) -> TaskRunner
 def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extracted"),
                    only: list[str] | None = None, show_progress: bool = False,
                    review_db: Path | None = None, cache_dir: Path | None = None, parallel: int = 1,
-                   prune: bool = False) -> RunSummary:
+                   prune: bool = False, limits: DocumentLimits = DEFAULT_LIMITS) -> RunSummary:
     """Extract every document of the corpus (or `only` some) into one record each, with the
     decisions of `review_db` applied and the names reviewers taught added to the gazetteers.
     With `cache_dir`, stages whose input, code and settings are unchanged are not re-done.
     Run it with `task_runner(...)` as its task runner (`with_options`) to spread the documents,
-    and `parallel`, how many tasks that runs at once, to batch them.
+    and `parallel`, how many tasks that runs at once, to batch them. A document over `limits`
+    (its size, its time) gets a failed record and the run goes on.
 
     One run at a time writes `out_dir` (`exclusive_run`, unless this process holds it already);
     a full run that would remove many records (an empty or unmounted corpus) is refused before
@@ -289,11 +300,12 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
     out_dir = Path(out_dir)
     with nullcontext() if holds_run(out_dir) else exclusive_run(out_dir):
         return _extract_corpus(Path(corpus_dir), out_dir, only, show_progress, review_db,
-                               Path(cache_dir) if cache_dir else None, parallel, prune)
+                               Path(cache_dir) if cache_dir else None, parallel, prune, limits)
 
 
 def _extract_corpus(corpus_dir: Path, out_dir: Path, only: list[str] | None, show_progress: bool,
-                    review_db: Path | None, cache_dir: Path | None, parallel: int, prune: bool) -> RunSummary:
+                    review_db: Path | None, cache_dir: Path | None, parallel: int, prune: bool,
+                    limits: DocumentLimits) -> RunSummary:
     started, wall_started = time.perf_counter(), time.time()
     documents = select_documents(discover_documents(corpus_dir), only)
     if not only and not prune:
@@ -304,7 +316,7 @@ def _extract_corpus(corpus_dir: Path, out_dir: Path, only: list[str] | None, sho
     review_db = Path(review_db) if review_db is not None else None
     decisions = review_store(review_db).decisions() if review_db else []  # for the gazetteers only
     settings = RunSettings(out_dir, cache_dir, json.dumps(reviewed_names(decisions), sort_keys=True,
-                                                          ensure_ascii=False), review_db)
+                                                          ensure_ascii=False), review_db, limits)
     resources = tools(settings.reviewed)[1]
     write_schema(out_dir)
     summary = RunSummary(pipeline=pipeline_info(resources), temporaries_removed=temporaries)

@@ -17,6 +17,11 @@ class MissingFile(IngestError):
     pass
 
 
+class NotReadable(IngestError):
+    """A corpus entry that must not or cannot be read: a path leading out of the corpus folder,
+    a symlink loop, a broken symlink, a folder without permission."""
+
+
 class UnsupportedFormat(IngestError):
     pass
 

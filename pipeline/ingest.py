@@ -21,6 +21,7 @@ from pdfminer.utils import decode_text
 from pipeline import cleaning
 from pipeline.errors import (CorruptPDF, EmptyDocument, EncryptedPDF, MissingFile, NeedsOCR, NotText,
                              UnsupportedFormat)
+from pipeline.limits import DEFAULT_LIMITS, DocumentLimits
 
 FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
            ".html": "html", ".htm": "html", ".pdf": "pdf"}
@@ -50,16 +51,23 @@ def detect_format(path: Path) -> str:
     return fmt
 
 
-def ingest_file(path: str | Path) -> IngestedText:
-    """Read one document. Raises an `IngestError` whose message is the reason shown to users."""
+def ingest_file(path: str | Path, limits: DocumentLimits = DEFAULT_LIMITS) -> IngestedText:
+    """Read one document. Raises an `IngestError` whose message is the reason shown to users
+    (`TooLarge` for a file, or the text it gives, over `limits`: the size of a file is known
+    before it is read), or the `OSError` of a file that cannot be read."""
     path = Path(path)
     fmt = detect_format(path)
     if not path.is_file():
         raise MissingFile(f"file not found: {path}")
-    data = path.read_bytes()
+    limits.check_size(path.stat().st_size)
+    with path.open("rb") as handle:
+        data = handle.read(limits.max_bytes + 1 if limits.max_bytes else -1)
+    limits.check_size(len(data))  # grown since it was measured: not read further
     if not data.strip():
         raise EmptyDocument("empty file")
-    return replace(_ingest_bytes(path, fmt, data), sha256=hashlib.sha256(data).hexdigest())
+    ingested = _ingest_bytes(path, fmt, data)
+    limits.check_text(ingested.text)
+    return replace(ingested, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _ingest_bytes(path: Path, fmt: str, data: bytes) -> IngestedText:

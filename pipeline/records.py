@@ -6,16 +6,18 @@ no Prefect involved. The flow calls the same stage functions one task at a time.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
 from pathlib import Path
 
 from pipeline import __version__, cleaning
-from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
-from pipeline.errors import ParksError
+from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256, mend_text
+from pipeline.errors import NotReadable, ParksError
 from pipeline.files import RECORDS_DIR, write_atomically
 from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
+from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
 from pipeline.linking import tag_entities
 from pipeline.locks import record_lock
 from pipeline.resources import Resources, load_resources
@@ -93,7 +95,7 @@ def build_record(doc: CorpusDocument, ingested: IngestedText, segmentation: Segm
     return DocumentRecord(
         doc_id=doc.doc_id,
         status="ok",
-        warnings=ingested.warnings,
+        warnings=[*doc.warnings, *ingested.warnings],
         source=Source(path=doc.relative_path, sha256=ingested.sha256, format=ingested.format),
         metadata=metadata,
         language=segmentation.document_language(),
@@ -105,27 +107,52 @@ def build_record(doc: CorpusDocument, ingested: IngestedText, segmentation: Segm
     )
 
 
+def failure_reason(doc: CorpusDocument, error: BaseException) -> str:
+    """What a failed record says about the error that stopped its document: the reason a
+    `ParksError` gives, the file system's word naming the file (relative to the corpus), or
+    the error of a bug."""
+    if isinstance(error, ParksError):
+        return str(error)
+    if isinstance(error, PermissionError):
+        return f"permission denied: {doc.relative_path}"
+    if isinstance(error, OSError) and error.errno == errno.ELOOP:
+        return f"symlink loop: {doc.relative_path}"
+    if isinstance(error, OSError):
+        return f"cannot be read: {doc.relative_path}: {(error.strerror or str(error)).lower()}"
+    return f"internal error: {type(error).__name__}: {error}"
+
+
 def failed_record(doc: CorpusDocument, reason: str, resources: Resources) -> DocumentRecord:
-    """A record that says why a document gave no text; its catalog metadata is kept."""
-    exists = doc.path.is_file()
+    """A record that says why a document gave no text; its catalog metadata is kept. Never
+    raises: a file that cannot be read (or must not be) gets no sha256, a reason naming a file
+    whose name is not UTF-8 is mended."""
+    try:
+        sha256 = file_sha256(doc.path) if not doc.unreadable and doc.path.is_file() else ""
+    except OSError:
+        sha256 = ""
     return DocumentRecord(
         doc_id=doc.doc_id,
         status="failed",
-        error=reason,
-        source=Source(path=doc.relative_path, sha256=file_sha256(doc.path) if exists else "",
-                      format=FORMATS.get(doc.path.suffix.lower())),
+        error=mend_text(reason),
+        warnings=list(doc.warnings),
+        source=Source(path=doc.relative_path, sha256=sha256, format=FORMATS.get(doc.path.suffix.lower())),
         metadata=catalog_metadata(doc) if doc.entry else Metadata(),
         pipeline=pipeline_info(resources),
     )
 
 
-def extract_corpus_document(doc: CorpusDocument, segmenter: Segmenter, resources: Resources) -> DocumentRecord:
-    """One corpus document to its record; an expected failure becomes a failed record."""
+def extract_corpus_document(doc: CorpusDocument, segmenter: Segmenter, resources: Resources,
+                            limits: DocumentLimits = DEFAULT_LIMITS) -> DocumentRecord:
+    """One corpus document to its record, within `limits`; an expected failure (unreadable,
+    too large, too slow ...) becomes a failed record."""
     try:
-        ingested = ingest_file(doc.path)
-        return record_from_text(doc, ingested, segmenter, resources)
-    except ParksError as err:
-        return failed_record(doc, str(err), resources)
+        if doc.unreadable:
+            raise NotReadable(doc.unreadable)
+        with time_budget(limits.seconds):
+            ingested = ingest_file(doc.path, limits)
+            return record_from_text(doc, ingested, segmenter, resources)
+    except (ParksError, OSError) as err:
+        return failed_record(doc, failure_reason(doc, err), resources)
 
 
 def record_from_text(doc: CorpusDocument, ingested: IngestedText, segmenter: Segmenter,
@@ -136,7 +163,7 @@ def record_from_text(doc: CorpusDocument, ingested: IngestedText, segmenter: Seg
 
 
 def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: Segmenter | None = None,
-                     resources: Resources | None = None) -> DocumentRecord:
+                     resources: Resources | None = None, limits: DocumentLimits = DEFAULT_LIMITS) -> DocumentRecord:
     """Extract one file outside any corpus: metadata is guessed from the file.
 
     >>> record = extract_document("paper.pdf")  # doctest: +SKIP
@@ -144,17 +171,21 @@ def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: 
     """
     path = Path(path)
     doc = CorpusDocument(doc_id or doc_id_for(path.name), path, path.name, None)
-    return extract_corpus_document(doc, segmenter or Segmenter(), resources or load_resources())
+    return extract_corpus_document(doc, segmenter or Segmenter(), resources or load_resources(), limits)
 
 
 def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, segmenter: Segmenter | None = None,
-                 resources: Resources | None = None) -> DocumentRecord:
-    """Extract from text already in memory (Markdown or plain), e.g. pasted or fetched elsewhere."""
-    raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
-    ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
-                            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
-    doc = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
-    record = record_from_text(doc, ingested, segmenter or Segmenter(), resources or load_resources())
+                 resources: Resources | None = None, limits: DocumentLimits = DEFAULT_LIMITS) -> DocumentRecord:
+    """Extract from text already in memory (Markdown or plain), e.g. pasted or fetched elsewhere.
+    Text over the size limit raises `TooLarge`, an extraction over the time budget `TooSlow`."""
+    limits.check_text(text)
+    segmenter, resources = segmenter or Segmenter(), resources or load_resources()
+    with time_budget(limits.seconds):
+        raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
+        ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
+                                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+        doc = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
+        record = record_from_text(doc, ingested, segmenter, resources)
     return record.model_copy(update={"metadata": metadata}) if metadata else record
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -65,3 +66,67 @@ def test_doc_id_for():
     assert doc_id_for("_draft.txt") == "draft"
     assert doc_id_for("中白工业园.pdf") == "doc-" + hashlib.sha256("中白工业园.pdf".encode()).hexdigest()[:10]
     assert doc_id_for("西港特区 SSEZ.pdf") == "SSEZ-" + hashlib.sha256("西港特区 SSEZ.pdf".encode()).hexdigest()[:10]
+
+
+def test_paths_that_lead_out_of_the_corpus_or_loop_are_listed_with_why(tmp_path):
+    """Listed, not followed: discovery ends, and each gets a failed record saying why."""
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "secret.txt").write_text("not for the corpus", encoding="utf-8")
+    corpus = tmp_path / "x" / "corpus"
+    (corpus / "sub" / "inner").mkdir(parents=True)
+    (corpus / "paper.md").write_text("# paper", encoding="utf-8")
+    (corpus / "catalog.json").write_text(json.dumps([
+        {"doc_id": "escape", "path": "../../secret/secret.txt"},
+        {"doc_id": "absolute", "path": str(tmp_path / "secret" / "secret.txt")},
+        {"doc_id": "through-link", "path": "outside/secret.txt"}]), encoding="utf-8")
+    (corpus / "linked.txt").symlink_to(tmp_path / "secret" / "secret.txt")
+    (corpus / "outside").symlink_to(tmp_path / "secret")
+    (corpus / "a.txt").symlink_to("b.txt")
+    (corpus / "b.txt").symlink_to("a.txt")
+    (corpus / "sub" / "inner" / "up").symlink_to("..")
+    (corpus / "sub" / "self").symlink_to("self")
+    (corpus / "sub" / "gone.txt").symlink_to("nowhere.txt")
+    (corpus / "sub" / "same.md").symlink_to("../paper.md")
+    (corpus / "sub" / "sideways").symlink_to("inner")  # a folder found anyway: not walked twice
+    found = [(d.doc_id, d.relative_path, d.unreadable) for d in discover_documents(corpus)]
+    assert found == [
+        ("a", "a.txt", "symlink loop: a.txt"),
+        ("absolute", str(tmp_path / "secret" / "secret.txt"),
+         f"catalog path '{tmp_path / 'secret' / 'secret.txt'}' is outside the corpus folder"),
+        ("b", "b.txt", "symlink loop: b.txt"),
+        ("escape", "../../secret/secret.txt", "catalog path '../../secret/secret.txt' is outside the corpus folder"),
+        ("gone", "sub/gone.txt", "broken symlink: sub/gone.txt"),
+        ("linked", "linked.txt", "symlink 'linked.txt' points outside the corpus folder"),
+        ("outside", "outside", "symlink 'outside' points outside the corpus folder"),
+        ("paper", "paper.md", None),
+        ("same", "sub/same.md", None),
+        ("self", "sub/self", "symlink loop: sub/self"),
+        ("through-link", "outside/secret.txt", "catalog path 'outside/secret.txt' is outside the corpus folder"),
+        ("up", "sub/inner/up", "symlink loop: sub/inner/up"),
+    ]
+
+
+def test_lone_surrogates_in_the_catalog_are_replaced_with_a_warning(tmp_path):
+    """A JSON escape of half a surrogate pair is valid JSON but cannot be written as UTF-8."""
+    (tmp_path / "paper.md").write_text("# paper", encoding="utf-8")
+    (tmp_path / "catalog.json").write_text('[{"doc_id": "paper", "path": "paper.md", "title": "Great \\ud800 Stone",'
+                                           ' "authors": ["Li \\udfff", "Wang"]}]', encoding="utf-8")
+    [doc] = discover_documents(tmp_path)
+    assert (doc.entry.title, doc.entry.authors) == ("Great \ufffd Stone", ["Li \ufffd", "Wang"])
+    assert doc.warnings == ("catalog: invalid characters (lone surrogates) in title, authors replaced by U+FFFD",)
+
+
+def test_a_catalog_that_is_not_utf8_is_a_clear_error(tmp_path):
+    catalog = '[{"doc_id": "a", "path": "a.md", "title": "中白工业园"}]'
+    (tmp_path / "catalog.json").write_bytes(catalog.encode("gb18030"))
+    with pytest.raises(CatalogError, match=r"catalog.json: 'utf-8' codec can't decode byte 0xd6 in position 43: "
+                                           "invalid continuation byte"):
+        discover_documents(tmp_path)
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_mended(tmp_path):
+    (tmp_path / os.fsdecode(b"Great Stone \xff.md")).write_text("# paper", encoding="utf-8")
+    [doc] = discover_documents(tmp_path)
+    assert (doc.doc_id, doc.relative_path, doc.path.read_text(encoding="utf-8")) == \
+        ("Great-Stone-f0e49e8b1c", "Great Stone \ufffd.md", "# paper")
+    assert doc.warnings == ("file name is not UTF-8: shown with U+FFFD for the bytes that are not",)

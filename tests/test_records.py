@@ -2,13 +2,14 @@
 
 import json
 import os
+from pathlib import Path
 
 import jsonschema
 import pytest
 
 from conftest import CORPUS, EXTRACTED, PDFS
 from pipeline import extract_document, extract_text
-from pipeline.corpus import discover_documents
+from pipeline.corpus import CorpusDocument, discover_documents
 from pipeline.records import (THEME_MAP, document_schema, extract_corpus_document, read_record, record_json,
                               record_path, schema_json, write_atomically, write_record)
 from pipeline.themes import load_taxonomy, previous_discovered, theme_corpus
@@ -140,3 +141,31 @@ def test_write_atomically_creates_folders(tmp_path):
     target = tmp_path / "a" / "b" / "c.json"
     write_atomically(target, "{}\n")
     assert target.read_text() == "{}\n"
+
+
+def test_a_catalog_path_outside_the_corpus_is_never_read(tmp_path, segmenter, resources, monkeypatch):
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "secret.txt").write_text("The secret ledger of the Great Stone park.", encoding="utf-8")
+    corpus = tmp_path / "x" / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "catalog.json").write_text(json.dumps([{"doc_id": "secret", "path": "../../secret/secret.txt",
+                                                      "title": "Ledger"}]), encoding="utf-8")
+    opened = []
+    real_open = Path.open
+    monkeypatch.setattr(Path, "open", lambda path, *args, **kw: opened.append(path) or real_open(path, *args, **kw))
+    [doc] = discover_documents(corpus)
+    record = extract_corpus_document(doc, segmenter, resources)
+    assert (record.status, record.error, record.text) == (
+        "failed", "catalog path '../../secret/secret.txt' is outside the corpus folder", "")
+    assert (record.source.path, record.source.sha256, record.metadata.title) == \
+        ("../../secret/secret.txt", "", "Ledger")
+    assert opened == [corpus / "catalog.json"]
+
+
+def test_a_failed_record_naming_a_file_that_is_not_utf8_can_be_written(tmp_path, segmenter, resources):
+    """A catalogued file that is gone, its name not UTF-8: the reason names it with U+FFFD."""
+    path = tmp_path / os.fsdecode(b"gone \xff.txt")
+    doc = CorpusDocument("gone", path, "gone.txt", None)
+    record = extract_corpus_document(doc, segmenter, resources)
+    assert record.error == f"file not found: {tmp_path}/gone \ufffd.txt"
+    assert read_record(write_record(record, tmp_path / "out")) == record

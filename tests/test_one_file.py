@@ -1,0 +1,215 @@
+"""One bad file never takes down a run: unreadable files, paths out of the corpus, symlink loops,
+documents over the size or time limit each get a failed record, and the others their records."""
+
+import ctypes
+import errno
+import inspect
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, ROOT
+from pipeline.corpus import CorpusDocument, discover_documents
+from pipeline.errors import TooLarge, TooSlow
+from pipeline.ingest import ingest_file
+from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
+from pipeline.records import extract_corpus_document
+
+SEED = CORPUS / "seeds" / "004_214d4d4eb4e386b6.txt"
+BELARUS = CORPUS / "seeds" / "001_4f04597642f4cc6c.txt"
+PAPER = CORPUS / "bri-zh" / "ChinaXiv-201704.00221V1.md"
+PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
+
+
+def without_override() -> None:
+    """In the child before it runs the command: root gives up the capabilities that let it read
+    any file, so that a file without read permission is really unreadable."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0):
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def unprivileged(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run `command` unable to read what its user may not (as root, too)."""
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          preexec_fn=without_override if os.geteuid() == 0 else None, **kwargs)
+
+
+def bad_corpus(base: Path) -> Path:
+    """Two good papers (one catalogued with a lone surrogate in its title) among every kind of bad file."""
+    (base / "secret").mkdir()
+    (base / "secret" / "secret.txt").write_text("The secret ledger of the Great Stone park.", encoding="utf-8")
+    corpus = base / "x" / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    shutil.copy(BELARUS, corpus / "seed.txt")
+    shutil.copy(PAPER, corpus / "paper.md")
+    (corpus / "catalog.json").write_text(
+        '[{"doc_id": "seed", "path": "seed.txt", "title": "Bad \\ud800 title"},\n'
+        ' {"doc_id": "secret", "path": "../../secret/secret.txt"},\n'
+        f' {{"doc_id": "absolute", "path": "{base / "secret" / "secret.txt"}"}}]', encoding="utf-8")
+    shutil.copy(SEED, corpus / "locked.txt")
+    (corpus / "locked.txt").chmod(0)
+    (corpus / "linked.txt").symlink_to(base / "secret" / "secret.txt")
+    (corpus / "a.txt").symlink_to("b.txt")
+    (corpus / "b.txt").symlink_to("a.txt")
+    (corpus / "sub" / "up").symlink_to("..")
+    with (corpus / "huge.txt").open("wb") as huge:  # sparse: 25 MB on paper, nothing on disk
+        huge.truncate(25_000_000)
+    return corpus
+
+
+BAD_FILES = {
+    "a": "symlink loop: a.txt",
+    "absolute": "catalog path '{base}/secret/secret.txt' is outside the corpus folder",
+    "b": "symlink loop: b.txt",
+    "huge": "too large: 25.0 MB, limit 20 MB",
+    "linked": "symlink 'linked.txt' points outside the corpus folder",
+    "locked": "permission denied: locked.txt",
+    "secret": "catalog path '../../secret/secret.txt' is outside the corpus folder",
+    "up": "symlink loop: sub/up",
+}
+
+
+def test_a_run_goes_on_past_every_bad_file(tmp_path):
+    """A real `parks extract` that cannot read locked.txt."""
+    corpus = bad_corpus(tmp_path)
+    home, out = tmp_path / "home", tmp_path / "out"
+    run = unprivileged([sys.executable, "-m", "flows.cli", "extract", "--corpus", str(corpus), "--out", str(out),
+                     "--quiet", "--max-document-mb", "20"],
+                       env={**os.environ, "PARKS_HOME": str(home)})
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    records = {path.stem: json.loads(path.read_text(encoding="utf-8"))
+               for path in (out / "documents").glob("*.json")}
+    failed = {doc_id: r["error"] for doc_id, r in records.items() if r["status"] == "failed"}
+    assert failed == {doc_id: reason.format(base=tmp_path) for doc_id, reason in BAD_FILES.items()}
+    assert {doc_id for doc_id, r in records.items() if r["status"] == "ok"} == {"paper", "seed"}
+    assert records["seed"]["metadata"]["title"] == "Bad \ufffd title"
+    assert records["seed"]["warnings"] == ["catalog: invalid characters (lone surrogates) in title replaced by U+FFFD"]
+    assert records["locked"]["source"]["sha256"] == ""
+    assert all("secret ledger" not in path.read_text(encoding="utf-8") for path in out.rglob("*.json"))
+    parks = json.loads((out / "parks.json").read_text(encoding="utf-8"))
+    assert "park:china-belarus-industrial-park" in {park["id"] for park in parks}
+    assert json.loads((out / "themes.json").read_text(encoding="utf-8"))["themes"]
+    [logged] = [json.loads(line) for line in (home / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert logged["failed"] == failed and logged["documents"] == 10
+    summary = " ".join(run.stderr.split())
+    assert "│ failed │ 8 │" in summary and "│ ok │ 2 │" in summary
+
+
+def test_the_library_gives_an_unreadable_file_its_failed_record(tmp_path):
+    shutil.copy(SEED, tmp_path / "locked.txt")
+    (tmp_path / "locked.txt").chmod(0)
+    run = unprivileged([sys.executable, "-c", "from pipeline import extract_document; "
+                        f"r = extract_document({str(tmp_path / 'locked.txt')!r}); "
+                        "print(r.status, r.error, repr(r.source.sha256), sep='|')"])
+    assert run.stdout.strip() == "failed|permission denied: locked.txt|''", run.stderr
+
+
+def test_a_file_over_the_size_limit_is_never_read(tmp_path, segmenter, resources):
+    with (tmp_path / "huge.txt").open("wb") as huge:
+        huge.truncate(25_000_000)
+    doc = CorpusDocument("huge", tmp_path / "huge.txt", "huge.txt", None)
+    tracemalloc.start()
+    try:
+        record = extract_corpus_document(doc, segmenter, resources, DocumentLimits(max_mb=20))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (record.status, record.error) == ("failed", "too large: 25.0 MB, limit 20 MB")
+    assert peak < 4_000_000  # hashed in 1 MB chunks, never held whole
+
+
+def test_the_text_a_file_gives_is_held_to_the_size_limit_too(tmp_path):
+    """GB18030 Chinese takes 2 bytes a character, UTF-8 3: the text is larger than the file."""
+    chinese = "".join(ch for ch in PAPER.read_text(encoding="utf-8") if "\u4e00" <= ch <= "\u9fff")
+    (tmp_path / "gbk.txt").write_bytes((chinese * 20)[:100_000].encode("gb18030"))  # 0.2 MB
+    with pytest.raises(TooLarge) as raised:
+        ingest_file(tmp_path / "gbk.txt", DocumentLimits(max_mb=0.25))
+    assert str(raised.value) == "too large: 0.3 MB of text, limit 0.25 MB"
+
+
+def test_a_document_over_its_time_budget_fails_and_the_next_is_extracted(tmp_path):
+    """The flow's own per-document function, as a task runs it: the slow document is a whole
+    corpus in one file (about 30 s to extract), the next one takes a few hundredths of a second
+    (a few tenths on a busy machine)."""
+    from flows.extract import RunSettings, extract_documents
+    from pipeline.review import reviewed_names
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "everything.md").write_text("\n\n".join(p.read_text(encoding="utf-8")
+                                                        for p in sorted((CORPUS / "bri-zh").glob("*.md"))),
+                                          encoding="utf-8")
+    shutil.copy(SEED, corpus / "seed.txt")
+    settings = RunSettings(tmp_path / "out", None, json.dumps(reviewed_names([]), sort_keys=True),
+                           DocumentLimits(seconds=5))
+    everything, seed = discover_documents(corpus)
+    extract_documents([seed], {}, settings)  # the first document of a process loads jieba's dictionary
+    slow, quick = extract_documents([everything, seed], {}, settings)
+    assert (slow.doc_id, slow.status, slow.error) == ("everything", "failed",
+                                                      "too slow: extraction took longer than the limit of 5 s")
+    assert (quick.doc_id, quick.status, quick.error) == ("seed", "ok", None) and quick.entities > 0, (slow, quick)
+    written = json.loads((tmp_path / "out" / "documents" / "everything.json").read_text(encoding="utf-8"))
+    assert written["error"] == slow.error
+
+
+def test_a_tiny_time_budget_fails_a_real_document(segmenter, resources):
+    doc = CorpusDocument("seed", SEED, "seed.txt", None)
+    record = extract_corpus_document(doc, segmenter, resources, DocumentLimits(seconds=0.001))
+    assert (record.status, record.error) == ("failed", "too slow: extraction took longer than the limit of 0.001 s")
+    assert extract_corpus_document(doc, segmenter, resources).status == "ok"  # the thread is none the worse
+
+
+def busy(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_a_time_budget_outlasts_code_that_catches_its_expiry():
+    """Code that treats any error as a miss and carries on (a cache read) cannot escape the budget."""
+    caught = []
+    started = time.monotonic()
+    with pytest.raises(TooSlow, match=r"^too slow: extraction took longer than the limit of 0.05 s$"):
+        with time_budget(0.05):
+            try:
+                busy(10)
+            except Exception as err:
+                caught.append(isinstance(err, TooSlow))
+            busy(10)
+    assert caught == [True] and time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("error, retried", [
+    (TimeoutError("network share timed out"), True),
+    (OSError(errno.EIO, "Input/output error"), True),
+    (PermissionError(errno.EACCES, "Permission denied"), False),
+    (FileNotFoundError(errno.ENOENT, "No such file or directory"), False),
+    (IsADirectoryError(errno.EISDIR, "Is a directory"), False),
+    (NotADirectoryError(errno.ENOTDIR, "Not a directory"), False),
+    (OSError(errno.ELOOP, "Too many levels of symbolic links"), False),
+    (TooLarge("too large: 25.0 MB, limit 20 MB"), False),
+    (TooSlow("too slow: extraction took longer than the limit of 300 s"), False),
+])
+def test_only_file_system_hiccups_are_retried(error, retried):
+    from flows.extract import is_transient
+
+    assert is_transient(error) is retried
+
+
+def test_the_command_line_limits_default_to_the_library_limits():
+    from flows.cli import add, extract
+
+    for command in (extract, add):
+        parameters = inspect.signature(command).parameters
+        assert (parameters["max_document_mb"].default, parameters["document_seconds"].default) == \
+            (DEFAULT_LIMITS.max_mb, DEFAULT_LIMITS.seconds)
