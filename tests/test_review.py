@@ -177,7 +177,7 @@ BAD_LINES = {
     "huge start": ("start", 2 ** 70, "start: Input should be less than or equal to 2147483647"),
     "end before start": ("end", 1, "end 1 is not after start 23739"),
     "unknown action": ("action", "delete", "action: Input should be 'accept', 'reject', 'correct' or 'undo'"),
-    "lone surrogate": ("reviewer", "Li\ud800", "reviewer: lone surrogate (not Unicode text)"),
+    "lone surrogate": ("reviewer", "Li\ud800", "reviewer: Input should be a valid string, unable to parse raw data as a unicode string"),
     "no after": ("after", None, "a correction needs its corrected values (after)"),
     "NaN value": ("after", {"value": float("nan")}, "after.value: Input should be a finite number"),
     "long noun": ("after", {"noun": "x" * 301}, "after.noun: String should have at most 300 characters"),
@@ -331,5 +331,6 @@ def test_app_refuses_unsafe_requests(client):
     assert client.get("/api/documents/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert client.get("/static/..%2F..%2Frecords.py").status_code == 404
     bad = client.post("/api/decisions", json={**body, "action": "correct", "after": {"start": -3}})
-    assert bad.status_code == 400 and "outside the text" in bad.json()["detail"]
+    assert bad.json() == {"detail": "after.start: Input should be greater than or equal to 0"} \
+        and bad.status_code == 422
     assert client.store.decisions() == []
