@@ -115,6 +115,8 @@ class _Checked(BaseModel):
 
 
 class CorrectedCanonical(_Checked):
+    """The canonical entity a reviewer links a mention to (a gazetteer's, or a new one)."""
+
     id: CanonicalId
     name: Name | None = None
     name_zh: Name | None = None

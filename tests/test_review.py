@@ -227,6 +227,13 @@ def test_a_stored_decision_that_cannot_be_applied_becomes_an_orphan(record, stor
     assert reviewed.entities == record.entities
 
 
+def test_a_stored_correction_that_cannot_be_applied_teaches_the_gazetteer_nothing(record, store):
+    huajian = mention(record, "Huajian International Light Industry Park", "park")
+    correction = decide(record, huajian.id, "correct", "Li", {"country": "ET"})
+    store.add(replace(correction, after={"canonical": "park:review:huajian"}))  # as an older database may hold it
+    assert reviewed_names(store.decisions()) == {"company": [], "park": []}
+
+
 def test_export_leaves_the_earlier_file_whole_when_writing_fails(record, store, tmp_path, monkeypatch):
     for decision in good_decisions(record):
         store.add(decision)
