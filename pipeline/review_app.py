@@ -158,7 +158,8 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
             response = JSONResponse({"detail": f"host not allowed: {host!r}"}, status_code=421)
         elif changes_state and (refused := _cross_origin(request, host)):
             response = JSONResponse({"detail": refused}, status_code=403)
-        elif changes_state and not secrets.compare_digest(request.headers.get("x-csrf-token", ""), csrf):
+        elif changes_state and not secrets.compare_digest(  # as bytes: a header may hold any Latin-1 character
+                request.headers.get("x-csrf-token", "").encode("latin-1"), csrf.encode("ascii")):
             response = JSONResponse({"detail": "missing or wrong CSRF token (reload the page)"}, status_code=403)
         else:
             response = await call_next(request)

@@ -130,8 +130,9 @@ def test_error_answers_carry_the_security_headers(client, path):
     assert_security_headers(response)
 
 
-def test_a_wrong_csrf_token_is_refused_with_the_security_headers(client):
-    response = client.post("/api/undo", json={"reviewer": "Li"}, headers={"X-CSRF-Token": "wrong"})
+@pytest.mark.parametrize("token", ["wrong", "", "caf\xe9".encode("latin-1")])
+def test_a_wrong_csrf_token_is_refused_with_the_security_headers(client, token):
+    response = client.post("/api/undo", json={"reviewer": "Li"}, headers={"X-CSRF-Token": token})
     assert (response.status_code, response.json()) == (403, {"detail": "missing or wrong CSRF token (reload the page)"})
     assert_security_headers(response)
 
