@@ -360,7 +360,8 @@ def review(
     out: Annotated[Path, typer.Option(help="Folder of the records to review (as given to `parks extract --out`).")]
     = Path("extracted"),
     port: Annotated[int, typer.Option(help="Port of the local web app.")] = 8765,
-    host: Annotated[str, typer.Option(help="Address to bind; the default keeps the app on this machine.")]
+    host: Annotated[str, typer.Option(help="Address to bind; the default keeps the app on this machine. The app "
+                                           "answers only requests addressed to a loopback name or to this host.")]
     = "127.0.0.1",
     export: Annotated[Optional[Path], typer.Option("--export", help="Write every decision to this JSONL file "
                                                                      "and exit.")] = None,
@@ -386,6 +387,8 @@ def review(
             added, known = store.import_(import_)
         except ReviewError as err:
             raise typer.BadParameter(str(err), param_hint="--import")
+        except OSError as err:
+            raise typer.BadParameter(f"{import_}: cannot read ({err.strerror})", param_hint="--import")
         console.print(f"{added} decisions added, {known} already there. Run `parks extract` to apply them to the records.")
         return
     if not (out / "documents").is_dir():
@@ -396,7 +399,7 @@ def review(
     from pipeline.review import reviewed_names
     from pipeline.review_app import create_app
 
-    app_ = create_app(out, store, load_resources(reviewed=reviewed_names(store.decisions())))
+    app_ = create_app(out, store, load_resources(reviewed=reviewed_names(store.decisions())), allowed_hosts=[host])
     console.print(f"parks review: http://{host}:{port}/  (decisions: {store.path}; Ctrl+C to stop)")
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 

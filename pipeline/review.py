@@ -6,6 +6,9 @@ extracted (start, end, type); it carries the mention's text and context, so when
 text changes the decision is re-anchored by exact text match, or listed as an orphan, never
 dropped. Undo is a decision too. `apply_decisions` turns an extracted record into the reviewed
 record; `base_record` gives the extracted record back, so applying is repeatable.
+
+What a decision may hold is checked by pydantic models (`Correction`, `StoredDecision`) that the
+review app's request bodies, `decide`, imports and `apply_decisions` all share.
 """
 
 from __future__ import annotations
@@ -19,13 +22,27 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pipeline.types import DocumentRecord, Entity, EntityReview
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from pipeline.records import write_atomically
+from pipeline.types import DocumentRecord, Entity, EntityReview, EntityType
 
 ACTIONS = ("accept", "reject", "correct", "undo")
 CORRECTABLE = ("type", "start", "end", "canonical", "country", "value", "unit", "noun")
 CONTEXT_CHARS = 40
 DATABASE = "review.sqlite"
+DOC_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+DOC_ID_CHARS = 200
+NAME_CHARS = 300  # a canonical id, name or alias, a counted noun
+UNIT_CHARS = 20
+ALIASES = 20
+REVIEWER_CHARS = 100
+ANCHOR_CHARS = 2000  # the mention's text
+MAX_OFFSET = 2 ** 31 - 1
+LINE_CHARS = 100_000  # one decision in an import file
 
 _SCHEMA = """
 create table if not exists decisions (
@@ -80,6 +97,104 @@ class Decision:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
 
+# --- what a decision may hold ------------------------------------------------------
+
+# pydantic refuses a lone surrogate (JSON can carry one, UTF-8 cannot) in any of these strings
+Name = Annotated[str, Field(max_length=NAME_CHARS)]
+CanonicalId = Annotated[str, Field(min_length=1, max_length=NAME_CHARS)]
+Reviewer = Annotated[str, Field(min_length=1, max_length=REVIEWER_CHARS)]
+Context = Annotated[str, Field(max_length=CONTEXT_CHARS)]
+Offset = Annotated[int, Field(strict=True, ge=0, le=MAX_OFFSET)]
+DocId = Annotated[str, Field(pattern=DOC_ID, max_length=DOC_ID_CHARS)]
+Uid = Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,64}$")]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class _Checked(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CorrectedCanonical(_Checked):
+    """The canonical entity a reviewer links a mention to (a gazetteer's, or a new one)."""
+
+    id: CanonicalId
+    name: Name | None = None
+    name_zh: Name | None = None
+    aliases: list[Name] = Field(default_factory=list, max_length=ALIASES)
+
+
+class Correction(_Checked):
+    """A reviewer's corrected values of one mention. A field left out keeps its value; null clears
+    it (type, start and end cannot be cleared: their default is never validated, a given null is)."""
+
+    type: EntityType = None
+    start: Offset = None
+    end: Offset = None
+    canonical: CorrectedCanonical | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    value: Number | None = None
+    unit: Annotated[str, Field(max_length=UNIT_CHARS)] | None = None
+    noun: Name | None = None
+
+    def changes(self) -> dict:
+        """The fields the reviewer gave, as JSON values."""
+        return {k: v for k, v in self.model_dump(mode="json").items() if k in self.model_fields_set}
+
+
+class ExtractedMention(Entity):
+    """A decision's `before`: the mention as extraction gave it, its value finite."""
+
+    value: Number | None = None
+
+
+class StoredDecision(_Checked):
+    """A decision as the database keeps it and an import file carries it."""
+
+    uid: Uid
+    created_at: Annotated[str, Field(min_length=1, max_length=40)]
+    reviewer: Reviewer
+    doc_id: DocId
+    text_sha: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    start: Offset
+    end: Offset
+    type: EntityType
+    action: Literal[ACTIONS]
+    before: ExtractedMention | None
+    after: Correction | None
+    anchor: Annotated[str, Field(min_length=1, max_length=ANCHOR_CHARS)]
+    context_before: Context
+    context_after: Context
+    undoes: Uid | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StoredDecision:
+        if self.end <= self.start:
+            raise PydanticCustomError("span", "end {end} is not after start {start}",
+                                      {"end": self.end, "start": self.start})
+        if (self.action == "correct") != (self.after is not None):
+            raise PydanticCustomError("after", "a correction needs its corrected values (after)"
+                                      if self.action == "correct" else "only a correction has corrected values (after)")
+        if (self.action == "undo") != (self.undoes is not None):
+            raise PydanticCustomError("undoes", "an undo names the decision it undoes (undoes)"
+                                      if self.action == "undo" else "only an undo undoes a decision (undoes)")
+        return self
+
+
+def describe(errors: list[dict]) -> str:
+    """'field.path: problem' for each error; the input is never echoed (it may be huge, or not JSON:
+    NaN, a lone surrogate)."""
+    return "; ".join(": ".join(filter(None, (".".join(map(str, e["loc"])), e["msg"]))) for e in errors)
+
+
+def unappliable(decision: Decision) -> str | None:
+    """Why a stored decision cannot be applied (say, one an older version wrote), or None."""
+    try:
+        StoredDecision.model_validate(asdict(decision))
+    except ValidationError as err:
+        return describe(err.errors())
+    return None
+
+
 def text_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -105,15 +220,18 @@ class ReviewStore:
 
     def add(self, decision: Decision) -> bool:
         """Append a decision; False when one with its uid is already there (imports are idempotent)."""
+        with self._lock:
+            return self._insert(decision)
+
+    def _insert(self, decision: Decision) -> bool:
         row = asdict(decision)
         row["before"] = json.dumps(row["before"], ensure_ascii=False) if row["before"] is not None else None
         row["after"] = json.dumps(row["after"], ensure_ascii=False) if row["after"] is not None else None
-        with self._lock:
-            cursor = self._db.execute(
-                'insert or ignore into decisions (uid, created_at, reviewer, doc_id, text_sha, start, "end", type,'
-                " action, before, after, anchor, context_before, context_after, undoes) values (:uid, :created_at,"
-                " :reviewer, :doc_id, :text_sha, :start, :end, :type, :action, :before, :after, :anchor,"
-                " :context_before, :context_after, :undoes)", row)
+        cursor = self._db.execute(
+            'insert or ignore into decisions (uid, created_at, reviewer, doc_id, text_sha, start, "end", type,'
+            " action, before, after, anchor, context_before, context_after, undoes) values (:uid, :created_at,"
+            " :reviewer, :doc_id, :text_sha, :start, :end, :type, :action, :before, :after, :anchor,"
+            " :context_before, :context_after, :undoes)", row)
         return cursor.rowcount == 1
 
     def decisions(self, doc_id: str | None = None) -> list[Decision]:
@@ -126,27 +244,49 @@ class ReviewStore:
                          *row[11:]) for row in rows]
 
     def export(self, path: Path) -> int:
+        """Every decision, one JSON line each, into `path` (written whole or not at all)."""
         decisions = self.decisions()
-        Path(path).write_text("".join(d.as_json() + "\n" for d in decisions), encoding="utf-8")
+        write_atomically(Path(path), "".join(d.as_json() + "\n" for d in decisions))
         return len(decisions)
 
     def import_(self, path: Path) -> tuple[int, int]:
-        """(added, already there). A line that is no decision stops the import with its line number."""
-        added = skipped = 0
-        for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
+        """(added, already there). Every line is checked as the review app checks a request, then all
+        are added in one transaction: a line that is no decision stops the import, naming its line,
+        and nothing is added."""
+        decisions = [_imported(path, number, line) for number, line in enumerate(_utf8(path).split("\n"), 1)
+                     if line.strip()]
+        with self._lock:
+            self._db.execute("begin immediate")
             try:
-                decision = Decision(**json.loads(line))
-                if decision.action not in ACTIONS:
-                    raise ValueError(f"unknown action {decision.action!r}")
-            except (TypeError, ValueError) as err:
-                raise ReviewError(f"{path}, line {number}: not a decision ({err})") from err
-            if self.add(decision):
-                added += 1
-            else:
-                skipped += 1
-        return added, skipped
+                added = sum(self._insert(decision) for decision in decisions)
+            except BaseException:
+                self._db.execute("rollback")
+                raise
+            self._db.execute("commit")
+        return added, len(decisions) - added
+
+
+def _utf8(path: Path) -> str:
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ReviewError(f"{path}, line {line}, byte {err.start}: not UTF-8") from None
+
+
+def _imported(path: Path, number: int, line: str) -> Decision:
+    """One line of an import file as a decision, checked like a stored one."""
+    try:
+        if len(line) > LINE_CHARS:
+            raise ValueError(f"longer than {LINE_CHARS:,} characters")
+        data = json.loads(line)
+        StoredDecision.model_validate(data)
+    except ValidationError as err:
+        raise ReviewError(f"{path}, line {number}: not a decision: {describe(err.errors())}") from None
+    except (ValueError, RecursionError) as err:
+        raise ReviewError(f"{path}, line {number}: not a decision: {err}") from None
+    return Decision(**data)
 
 
 # --- making decisions --------------------------------------------------------------
@@ -165,38 +305,60 @@ def find_entity(record: DocumentRecord, entity_id: str) -> Entity:
     raise ReviewError(f"{record.doc_id}: no entity {entity_id}")
 
 
-def _validated_after(entity: Entity, record: DocumentRecord, after: dict) -> dict:
+def _checked_correction(after: dict) -> dict:
+    """The corrected values the reviewer gave, checked like the review app's request body."""
     unknown = set(after) - set(CORRECTABLE)
     if unknown:
         raise ReviewError(f"cannot correct {', '.join(sorted(unknown))}; correctable: {', '.join(CORRECTABLE)}")
-    merged = {**entity.model_dump(mode="json"), **after}
-    start, end = merged["start"], merged["end"]
-    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(record.text)):
-        raise ReviewError(f"span {start}-{end} is outside the text (0-{len(record.text)})")
-    if record.text[start:end] != record.text[start:end].strip():
-        raise ReviewError("a span cannot start or end with a space")
     try:
-        Entity.model_validate({**merged, "text": record.text[start:end]})
+        return Correction.model_validate(after).changes()
+    except ValidationError as err:
+        raise ReviewError(f"invalid correction: {describe(err.errors())}") from None
+
+
+def _check_span(start: int, end: int, text: str) -> None:
+    if not 0 <= start < end <= len(text):
+        raise ReviewError(f"span {start}-{end} is outside the text (0-{len(text)})")
+    if text[start:end] != text[start:end].strip():
+        raise ReviewError("a span cannot start or end with a space")
+
+
+def _validated_after(entity: Entity, record: DocumentRecord, after: dict) -> dict:
+    merged = {**entity.model_dump(mode="json"), **after}
+    _check_span(merged["start"], merged["end"], record.text)
+    try:
+        Entity.model_validate({**merged, "text": record.text[merged["start"]:merged["end"]]})
     except ValueError as err:
         raise ReviewError(f"invalid correction: {err}") from err
     return after
 
 
+def _corrections(entity: Entity) -> dict:
+    """What the corrections in force changed on a mention (the values that differ from the ones the
+    next decision's `before` holds), so the next correction, or an accept, builds on them."""
+    if not entity.review or entity.review.status != "corrected":
+        return {}
+    current = entity.model_dump(mode="json", include=set(CORRECTABLE))
+    start, end, kind = entity_key(entity)
+    base = entity.review.extracted or {**current, "start": start, "end": end, "type": kind}
+    return {k: v for k, v in current.items() if base.get(k) != v}
+
+
 def decide(record: DocumentRecord, entity_id: str, action: str, reviewer: str, after: dict | None = None) -> Decision:
-    """A new decision on one mention of `record` (not yet stored)."""
+    """A new decision on one mention of `record` (not yet stored). A correction builds on the mention
+    as last corrected: `after` need only hold what changes now."""
     if action not in ("accept", "reject", "correct"):
         raise ReviewError(f"unknown action {action!r}: accept, reject or correct")
     if not reviewer.strip():
         raise ReviewError("a decision needs the reviewer's name")
     entity = find_entity(record, entity_id)
-    if action == "accept" and entity.review and entity.review.status == "corrected":
-        # accepting a corrected mention keeps the correction
-        action, after = "correct", {k: getattr(entity, k) if k != "canonical" else (
-            entity.canonical.model_dump() if entity.canonical else None) for k in CORRECTABLE}
+    earlier = _corrections(entity)
+    if action == "accept" and earlier:
+        action, after = "correct", {}  # accepting a corrected mention keeps the correction
+    elif action == "correct" and not after:
+        raise ReviewError("a correction needs the corrected values")
     if action == "correct":
-        if not after:
-            raise ReviewError("a correction needs the corrected values")
-        after = _validated_after(entity, record, after)
+        after = _validated_after(entity, record, {**earlier, **_checked_correction(after)})
     start, end, kind = entity_key(entity)
     extracted = entity.review.extracted if entity.review and entity.review.extracted else None
     before = extracted or {k: v for k, v in entity.model_dump(mode="json").items() if k not in ("review", "review_status")}
@@ -273,7 +435,8 @@ def base_record(record: DocumentRecord) -> DocumentRecord:
 
 def apply_decisions(record: DocumentRecord, decisions: list[Decision]) -> DocumentRecord:
     """The reviewed record: accepted mentions marked (and kept if extraction lost them), rejected ones
-    moved to `rejected_entities`, corrections in place, undecidable decisions listed as orphans."""
+    moved to `rejected_entities`, corrections in place; decisions that cannot be placed in the text, or
+    cannot be applied, are listed as orphans with the reason."""
     record = base_record(record)
     if record.status != "ok":
         return record
@@ -282,13 +445,14 @@ def apply_decisions(record: DocumentRecord, decisions: list[Decision]) -> Docume
     orphans = []
     for (decided_sha, *_), decision in effective([d for d in decisions if d.doc_id == record.doc_id]).items():
         key = decision.key
+        problem = unappliable(decision)
+        if problem:
+            orphans.append(_orphan(decision, problem))
+            continue
         if decided_sha != sha:
             span = reanchor(decision, record.text)
             if span is None:
-                orphans.append({"decision": decision.uid, "action": decision.action, "type": decision.type,
-                                "text": decision.anchor, "context": decision.context_before + "[" + decision.anchor
-                                + "]" + decision.context_after, "reviewer": decision.reviewer,
-                                "at": decision.created_at})
+                orphans.append(_orphan(decision, "the text changed and the mention is not found in it"))
                 continue
             key = (*span, decision.type)
         in_force[key] = decision
@@ -298,20 +462,36 @@ def apply_decisions(record: DocumentRecord, decisions: list[Decision]) -> Docume
         if decision is None:
             kept.append(entity)
             continue
-        reviewed = _reviewed(entity, decision, record, extracted=True)
+        try:
+            reviewed = _reviewed(entity, decision, record, extracted=True)
+        except ReviewError as err:
+            orphans.append(_orphan(decision, str(err)))
+            kept.append(entity)
+            continue
         (rejected if decision.action == "reject" else kept).append(reviewed)
     for (start, end, kind), decision in in_force.items():  # extraction no longer finds these mentions
         if decision.action == "reject" or not decision.before:
             continue
-        restored = Entity.model_validate({**decision.before, "start": start, "end": end, "type": kind,
-                                          "text": record.text[start:end], "source": "review"})
-        kept.append(_reviewed(restored, decision, record, extracted=False))
+        try:
+            _check_span(start, end, record.text)
+            restored = Entity.model_validate({**decision.before, "start": start, "end": end, "type": kind,
+                                              "text": record.text[start:end], "source": "review"})
+            kept.append(_reviewed(restored, decision, record, extracted=False))
+        except ReviewError as err:
+            orphans.append(_orphan(decision, str(err)))
     return record.model_copy(update={"entities": sorted(kept, key=lambda e: (e.start, e.end, e.type)),
                                      "rejected_entities": sorted(rejected, key=lambda e: (e.start, e.end, e.type)),
                                      "review_orphans": orphans})
 
 
+def _orphan(decision: Decision, reason: str) -> dict:
+    return {"decision": decision.uid, "action": decision.action, "type": decision.type, "text": decision.anchor,
+            "context": decision.context_before + "[" + decision.anchor + "]" + decision.context_after,
+            "reviewer": decision.reviewer, "at": decision.created_at, "reason": reason}
+
+
 def _reviewed(entity: Entity, decision: Decision, record: DocumentRecord, extracted: bool) -> Entity:
+    """The mention with the decision applied; a correction that does not fit the text is a ReviewError."""
     status = {"accept": "accepted", "reject": "rejected", "correct": "corrected"}[decision.action]
     fields = entity.model_dump(mode="json", exclude={"review", "review_status"})
     review = EntityReview(status=status, decision=decision.uid, reviewer=decision.reviewer, at=decision.created_at,
@@ -319,10 +499,14 @@ def _reviewed(entity: Entity, decision: Decision, record: DocumentRecord, extrac
                           extracted=fields if status == "corrected" and extracted else None)
     if status == "corrected":
         fields.update(decision.after or {})
+        _check_span(fields["start"], fields["end"], record.text)
         fields.update(text=record.text[fields["start"]:fields["end"]], source="review", confidence=1.0)
         fields["sentence"] = next((i for i, s in enumerate(record.sentences) if s.start <= fields["start"] < s.end),
                                   fields["sentence"])
-    return Entity.model_validate({**fields, "review_status": status, "review": review.model_dump()})
+    try:
+        return Entity.model_validate({**fields, "review_status": status, "review": review.model_dump()})
+    except ValidationError as err:
+        raise ReviewError(describe(err.errors())) from None
 
 
 # --- what reviews teach the gazetteers ---------------------------------------------------
@@ -332,7 +516,7 @@ def reviewed_names(decisions: list[Decision]) -> dict[str, list[dict]]:
     text becomes an alias of that entity (or names a new one), so the next run finds it everywhere."""
     rows: dict[str, dict[str, dict]] = {"park": {}, "company": {}}
     for decision in effective(decisions).values():
-        if decision.action != "correct" or not decision.after:
+        if decision.action != "correct" or unappliable(decision):
             continue
         kind = decision.after.get("type", decision.type)
         canonical = decision.after.get("canonical") or {}

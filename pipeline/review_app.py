@@ -2,9 +2,12 @@
 
 A small FastAPI app over the records folder. Pages are static files that fetch JSON; all
 document text reaches the page as JSON and is put into the DOM as text, never as HTML.
+Every request must name this machine as its Host (a loopback name, or the host the app was started
+with), so a page of another site whose name resolves to 127.0.0.1 (DNS rebinding) gets nothing.
 State-changing requests are POST with a per-process CSRF token (sent back in a header) from the
-app's own origin; bodies are validated by pydantic models. Only records in the records folder
-and the review database are read or written.
+app's own origin (Origin, or else Referer, equal to the Host); bodies are validated by pydantic
+models, and a bad one gets a 4xx naming the field, before anything is stored. Only records in the
+records folder and the review database are read or written.
 """
 
 from __future__ import annotations
@@ -12,22 +15,34 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.records import RECORDS_DIR, read_record, write_record
 from pipeline.resources import Resources
-from pipeline.review import ReviewError, ReviewStore, apply_decisions, decide, entity_key, undo
+from pipeline.review import (DOC_ID, DOC_ID_CHARS, CanonicalId, Correction, DocId, Reviewer, ReviewError,
+                             ReviewStore, apply_decisions, decide, describe, entity_key, undo)
 from pipeline.types import DocumentRecord, Entity
 
 STATIC = Path(__file__).parent / "review_static"
-DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ENTITY_TYPES = ("park", "country", "company", "figure")
 STATUSES = ("pending", "accepted", "rejected", "corrected")
+LOOPBACK = re.compile(r"localhost|\[::1\]|127(\.\d{1,3}){3}")
+HOST = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[^:\[\]]+)(:\d{1,5})?")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+                               "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 
 
 class _Body(BaseModel):
@@ -35,23 +50,23 @@ class _Body(BaseModel):
 
 
 class DecisionBody(_Body):
-    doc_id: str = Field(pattern=DOC_ID.pattern, max_length=200)
+    doc_id: DocId
     entity_id: str = Field(pattern=r"^[0-9a-f]{6,64}$")
     action: Literal["accept", "reject", "correct"]
-    reviewer: str = Field(min_length=1, max_length=100)
-    after: dict | None = None
+    reviewer: Reviewer
+    after: Correction | None = None
 
 
 class BulkBody(_Body):
-    doc_id: str = Field(pattern=DOC_ID.pattern, max_length=200)
-    canonical_id: str = Field(min_length=1, max_length=300)
+    doc_id: DocId
+    canonical_id: CanonicalId
     action: Literal["accept", "reject"]
     scope: Literal["document", "corpus"]
-    reviewer: str = Field(min_length=1, max_length=100)
+    reviewer: Reviewer
 
 
 class UndoBody(_Body):
-    reviewer: str = Field(min_length=1, max_length=100)
+    reviewer: Reviewer
 
 
 class RecordCache:
@@ -62,11 +77,13 @@ class RecordCache:
         self._cache: dict[str, tuple[float, DocumentRecord]] = {}
 
     def ids(self) -> list[str]:
-        return sorted(p.stem for p in self.folder.glob("*.json") if DOC_ID.match(p.stem))
+        return sorted(p.stem for p in self.folder.glob("*.json") if re.fullmatch(DOC_ID, p.stem))
 
     def get(self, doc_id: str) -> DocumentRecord:
+        if len(doc_id) > DOC_ID_CHARS:
+            raise HTTPException(400, f"document id longer than {DOC_ID_CHARS} characters")
         path = self.folder / f"{doc_id}.json"  # the pattern allows no '/' and no leading '.': inside the folder
-        if not DOC_ID.match(doc_id) or not path.is_file():
+        if not re.fullmatch(DOC_ID, doc_id) or not path.is_file():
             raise HTTPException(404, f"no document {doc_id!r}")
         mtime = path.stat().st_mtime_ns
         cached = self._cache.get(doc_id)
@@ -90,30 +107,63 @@ def _entity_json(entity: Entity, record: DocumentRecord) -> dict:
     return data
 
 
-def create_app(out_dir: Path, store: ReviewStore, resources: Resources) -> FastAPI:
+def _bracketed(host: str) -> str:
+    """An IPv6 address as a Host header writes it."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _cross_origin(request: Request, host: str) -> str | None:
+    """Why a state-changing request does not come from this app's own pages (None when it does):
+    its Origin, or else its Referer, must be on the request's (allowed) Host."""
+    origin = request.headers.get("origin")
+    header, url = ("Origin", origin) if origin is not None else ("Referer", request.headers.get("referer"))
+    if url is None:
+        return "cross-origin request refused: no Origin or Referer"
+    try:
+        parts = urlsplit(url)
+        same = parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+    except ValueError:
+        same = False
+    return None if same else f"cross-origin request refused: {header} {url!r}"
+
+
+def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """The app over the records of `out_dir`. It answers requests whose Host is a loopback name or
+    one of `allowed_hosts` (the host given to `parks review --host`)."""
     app = FastAPI(title="parks review", docs_url=None, redoc_url=None, openapi_url=None)
     records = RecordCache(out_dir)
     csrf = secrets.token_urlsafe(32)
     write_lock = threading.Lock()
     app.state.csrf = csrf
+    hosts = {_bracketed(host.lower()) for host in allowed_hosts}
+
+    def host_allowed(host: str) -> bool:
+        match = HOST.fullmatch(host.lower())
+        return bool(match) and (bool(LOOPBACK.fullmatch(match["name"])) or match["name"] in hosts)
 
     @app.exception_handler(ReviewError)
     async def review_error(request: Request, err: ReviewError):
         return JSONResponse({"detail": str(err)}, status_code=400)
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, err: RequestValidationError):
+        """The fields and what is wrong with them (the body's own fields named without 'body.')."""
+        return JSONResponse({"detail": describe([{**e, "loc": e["loc"][1:]} for e in err.errors()])}, status_code=422)
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
-        if request.method not in ("GET", "HEAD"):
-            origin = request.headers.get("origin")
-            host = request.headers.get("host", "")
-            if origin and re.sub(r"^https?://", "", origin) != host:
-                return JSONResponse({"detail": "cross-origin request refused"}, status_code=403)
-            if not secrets.compare_digest(request.headers.get("x-csrf-token", ""), csrf):
-                return JSONResponse({"detail": "missing or wrong CSRF token (reload the page)"}, status_code=403)
-        response = await call_next(request)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Content-Security-Policy"] = "default-src 'self'; script-src 'self'; style-src 'self'; " \
-                                                      "object-src 'none'; frame-ancestors 'none'"
+        host = request.headers.get("host", "")
+        changes_state = request.method not in ("GET", "HEAD")
+        if not host_allowed(host):
+            response = JSONResponse({"detail": f"host not allowed: {host!r}"}, status_code=421)
+        elif changes_state and (refused := _cross_origin(request, host)):
+            response = JSONResponse({"detail": refused}, status_code=403)
+        elif changes_state and not secrets.compare_digest(  # as bytes: a header may hold any Latin-1 character
+                request.headers.get("x-csrf-token", "").encode("latin-1"), csrf.encode("ascii")):
+            response = JSONResponse({"detail": "missing or wrong CSRF token (reload the page)"}, status_code=403)
+        else:
+            response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
         return response
 
     def page(name: str) -> FileResponse:
@@ -210,7 +260,8 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources) -> FastA
     def make_decision(body: DecisionBody):
         with write_lock:
             record = records.get(body.doc_id)
-            decision = decide(record, body.entity_id, body.action, body.reviewer, body.after)
+            decision = decide(record, body.entity_id, body.action, body.reviewer,
+                              body.after.changes() if body.after else None)
             store.add(decision)
             record = _rewrite(body.doc_id)
         entity = next((e for e in record.entities + record.rejected_entities if e.id == body.entity_id), None)

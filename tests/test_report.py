@@ -57,7 +57,7 @@ def test_the_report_renders_its_charts_and_tables(report):
 
 def test_the_review_app_links_to_the_report(report, resources):
     app = create_app(report, ReviewStore(report / "review.sqlite"), resources)
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://127.0.0.1:8765")  # the app answers loopback hosts only
     assert 'href="/report/"' in client.get("/").text
     page = client.get("/report/")
     assert page.status_code == 200 and '<figure class="chart" id="chart-map">' in page.text

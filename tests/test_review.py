@@ -1,17 +1,23 @@
 """Review decisions: storing, applying, re-anchoring, undo, export/import, what they teach the
 gazetteers, and the review app's API and its safety rules."""
 
+import json
+import os
 import threading
+import uuid
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from conftest import EXTRACTED
+from flows.cli import app as cli
 from pipeline.linking import tag_entities
 from pipeline.records import read_record, write_record
 from pipeline.resources import load_resources
-from pipeline.review import (ReviewError, ReviewStore, apply_decisions, base_record, decide, reviewed_names,
-                             undo)
+from pipeline.review import (Decision, ReviewError, ReviewStore, apply_decisions, base_record, decide,
+                             reviewed_names, undo)
 from pipeline.review_app import create_app
 from pipeline.segment import segment_text
 
@@ -119,6 +125,131 @@ def test_export_then_import_twice_loses_and_duplicates_nothing(record, store, tm
         other.import_(tmp_path / "broken.jsonl")
 
 
+CAMBODIA = {"id": "KH", "name": "Cambodia", "name_zh": "柬埔寨", "aliases": []}
+BELARUS = "6558b2600eed70ee"  # the first "Belarus", country BY
+MONOGRAPHS = "c3e80992899a1b41"  # "two Belt and Road monographs": 2.0 monograph
+
+
+def test_a_second_correction_builds_on_the_first(record, store):
+    for entity_id, first, second in ((BELARUS, {"country": "KH"}, {"canonical": CAMBODIA}),
+                                     (MONOGRAPHS, {"value": 12345}, {"noun": "book"})):
+        store.add(decide(record, entity_id, "correct", "Li", first))
+        store.add(decide(apply_decisions(record, store.decisions()), entity_id, "correct", "Li", second))
+    by_id = {e.id: e for e in apply_decisions(record, store.decisions()).entities}
+    assert (by_id[BELARUS].country, by_id[BELARUS].canonical.id, by_id[BELARUS].text) == ("KH", "KH", "Belarus")
+    assert (by_id[MONOGRAPHS].value, by_id[MONOGRAPHS].noun, by_id[MONOGRAPHS].unit) == (12345.0, "book", "count")
+    store.add(undo(store.decisions()[-1], "Li"))  # undoing the second correction gives the first back
+    figure = next(e for e in apply_decisions(record, store.decisions()).entities if e.id == MONOGRAPHS)
+    assert (figure.value, figure.noun, figure.review_status) == (12345.0, "monograph", "corrected")
+
+
+def test_accepting_a_corrected_mention_keeps_every_correction(record, store):
+    store.add(decide(record, MONOGRAPHS, "correct", "Li", {"value": 12345}))
+    store.add(decide(apply_decisions(record, store.decisions()), MONOGRAPHS, "correct", "Li", {"noun": "book"}))
+    accepted = decide(apply_decisions(record, store.decisions()), MONOGRAPHS, "accept", "Wang")
+    assert (accepted.action, accepted.after) == ("correct", {"value": 12345.0, "noun": "book"})
+
+
+def test_a_second_correction_in_the_app_builds_on_the_first(client, record):
+    for entity_id, first, second, shown in (
+            (BELARUS, {"country": "KH"}, {"canonical": CAMBODIA}, {"country": "KH", "canonical": CAMBODIA}),
+            (MONOGRAPHS, {"value": 12345}, {"noun": "book"}, {"value": 12345.0, "noun": "book", "unit": "count"})):
+        for after in (first, second):
+            response = client.post("/api/decisions", json={"doc_id": SEED, "entity_id": entity_id,
+                                                           "action": "correct", "reviewer": "Li", "after": after})
+            assert response.status_code == 200, response.text
+        entity = response.json()["entity"]
+        assert {k: entity[k] for k in shown} == shown
+        replayed = next(e for e in apply_decisions(record, client.store.decisions()).entities if e.id == entity_id)
+        on_disk = next(e for e in read_record(client.out / "documents" / f"{SEED}.json").entities if e.id == entity_id)
+        assert {k: v for k, v in entity.items() if k != "context"} == replayed.model_dump(mode="json") \
+            == on_disk.model_dump(mode="json")
+
+
+def good_decisions(record) -> list[Decision]:
+    return [decide(record, BELARUS, "accept", "Li"), decide(record, MONOGRAPHS, "reject", "Li"),
+            decide(record, MONOGRAPHS, "correct", "Li", {"value": 3.0, "noun": "book"})]
+
+
+BAD_LINES = {
+    "text start": ("start", "abc", "start: Input should be a valid integer"),
+    "negative end": ("end", -1, "end: Input should be greater than or equal to 0"),
+    "huge start": ("start", 2 ** 70, "start: Input should be less than or equal to 2147483647"),
+    "end before start": ("end", 1, "end 1 is not after start 23739"),
+    "unknown action": ("action", "delete", "action: Input should be 'accept', 'reject', 'correct' or 'undo'"),
+    "lone surrogate": ("reviewer", "Li\ud800", "reviewer: Input should be a valid string, unable to parse raw data as a unicode string"),
+    "no after": ("after", None, "a correction needs its corrected values (after)"),
+    "NaN value": ("after", {"value": float("nan")}, "after.value: Input should be a finite number"),
+    "long noun": ("after", {"noun": "x" * 301}, "after.noun: String should have at most 300 characters"),
+    "extra field": ("after", {"confidence": 1}, "after.confidence: Extra inputs are not permitted"),
+    "text sha": ("text_sha", "abc", "text_sha: String should match pattern '^[0-9a-f]{64}$'"),
+    "infinite before": ("before", {"value": float("inf")}, "before.value: Input should be a finite number"),
+}
+
+
+@pytest.mark.parametrize("field, value, reason", BAD_LINES.values(), ids=BAD_LINES.keys())
+def test_import_with_a_bad_line_adds_nothing_and_names_the_line(record, store, tmp_path, field, value, reason):
+    lines = [decision.as_json() for decision in good_decisions(record)]
+    bad = json.loads(lines[2])
+    bad.update(uid=uuid.uuid4().hex, **{field: {**bad[field], **value} if isinstance(value, dict) else value})
+    path = tmp_path / "decisions.jsonl"
+    path.write_text("\n".join([*lines, json.dumps(bad)]) + "\n", encoding="utf-8")
+    with pytest.raises(ReviewError) as refused:
+        store.import_(path)
+    assert str(refused.value) == f"{path}, line 4: not a decision: {reason}"
+    assert store.decisions() == []
+
+
+def test_import_of_a_file_that_is_not_utf8_is_refused(record, store, tmp_path, monkeypatch):
+    path = tmp_path / "decisions.jsonl"
+    first = good_decisions(record)[0].as_json().encode("utf-8") + b"\n"
+    path.write_bytes(first + b'{"reviewer": "Li \xff"}\n')
+    with pytest.raises(ReviewError) as refused:
+        store.import_(path)
+    assert str(refused.value) == f"{path}, line 2, byte {len(first) + 17}: not UTF-8"
+    assert store.decisions() == []
+    monkeypatch.setenv("PARKS_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(cli, ["review", "--import", str(path)])
+    assert result.exit_code == 2 and "not UTF-8" in result.output and "Traceback" not in result.output
+
+
+def test_a_stored_decision_that_cannot_be_applied_becomes_an_orphan(record, store):
+    correction = decide(record, MONOGRAPHS, "correct", "Li", {"value": 3.0})
+    store.add(replace(correction, after={"start": "abc"}))  # as an older database may hold it
+    lost = decide(record, BELARUS, "accept", "Li")
+    store.add(replace(lost, uid=uuid.uuid4().hex, start=0, end=7, before={**lost.before, "value": "many"}))
+    reviewed = apply_decisions(record, store.decisions())
+    assert [(o["decision"], o["reason"]) for o in reviewed.review_orphans] == [
+        (correction.uid, "after.start: Input should be a valid integer"),
+        (store.decisions()[1].uid, "before.value: Input should be a valid number")]
+    figure = next(e for e in reviewed.entities if e.id == MONOGRAPHS)
+    assert (figure.value, figure.review_status) == (2.0, "pending")
+    assert reviewed.entities == record.entities
+
+
+def test_a_stored_correction_that_cannot_be_applied_teaches_the_gazetteer_nothing(record, store):
+    huajian = mention(record, "Huajian International Light Industry Park", "park")
+    correction = decide(record, huajian.id, "correct", "Li", {"country": "ET"})
+    store.add(replace(correction, after={"canonical": "park:review:huajian"}))  # as an older database may hold it
+    assert reviewed_names(store.decisions()) == {"company": [], "park": []}
+
+
+def test_export_leaves_the_earlier_file_whole_when_writing_fails(record, store, tmp_path, monkeypatch):
+    for decision in good_decisions(record):
+        store.add(decision)
+    path = tmp_path / "decisions.jsonl"
+    path.write_text("the earlier export\n", encoding="utf-8")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        store.export(path)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert path.read_text(encoding="utf-8") == "the earlier export\n"
+
+
 def test_two_reviewers_at_once_lose_nothing(record, tmp_path):
     path = tmp_path / "review.sqlite"
     stores = [ReviewStore(path), ReviewStore(path)]  # two connections, as two app processes would have
@@ -159,8 +290,9 @@ def client(tmp_path, resources):
     write_record(read_record(EXTRACTED / "documents" / f"{SEED}.json"), tmp_path)
     store = ReviewStore(tmp_path / "review.sqlite")
     app = create_app(tmp_path, store, resources)
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://127.0.0.1:8765")
     client.headers["X-CSRF-Token"] = client.get("/api/session").json()["csrf"]
+    client.headers["Origin"] = "http://127.0.0.1:8765"  # as the browser sends it with a POST
     client.out, client.store = tmp_path, store
     return client
 
@@ -206,5 +338,6 @@ def test_app_refuses_unsafe_requests(client):
     assert client.get("/api/documents/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert client.get("/static/..%2F..%2Frecords.py").status_code == 404
     bad = client.post("/api/decisions", json={**body, "action": "correct", "after": {"start": -3}})
-    assert bad.status_code == 400 and "outside the text" in bad.json()["detail"]
+    assert bad.json() == {"detail": "after.start: Input should be greater than or equal to 0"} \
+        and bad.status_code == 422
     assert client.store.decisions() == []

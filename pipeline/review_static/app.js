@@ -124,8 +124,9 @@ async function showDocument(docId, entityId) {
   }
   text.append(doc.text.slice(position));
   const orphans = doc.orphans.length ? el("div", {class: "orphans"},
-    el("strong", {}, `${doc.orphans.length} decisions could not be placed in the changed text:`),
-    el("ul", {}, doc.orphans.map(o => el("li", {}, `${o.action} ${o.type} “${o.text}” by ${o.reviewer}: …${o.context}…`)))) : null;
+    el("strong", {}, `${doc.orphans.length} decisions could not be applied:`),
+    el("ul", {}, doc.orphans.map(o => el("li", {}, `${o.action} ${o.type} “${o.text}” by ${o.reviewer}: …${o.context}…`
+      + (o.reason ? ` (${o.reason})` : ""))))) : null;
   $("#view").replaceChildren(...[
     el("h1", {}, doc.title || doc.doc_id),
     el("p", {class: "progress", id: "progress"}),
