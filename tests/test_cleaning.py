@@ -64,6 +64,26 @@ def test_markdown_table_wrappers_are_dropped():
     assert cleaning.clean_pages([cleaning.markdown_to_text(md)]) == "表5\n\n年份 | 占比/%\n1992 | 3.5\n\n注"
 
 
+
+def test_raw_html_tags_in_markdown_are_dropped_their_text_kept():
+    """PDF-to-Markdown converters leave <img>, <div>, <br> and comments; an <img> line became the text's first line."""
+    md = (
+        '<img src="figure1.png" alt="Figure 1: location of the park">\n\n'
+        "# China-Belarus Industrial Park: Great Stone at ten\n\n"
+        '<div align="center">Wuzhati Yeerken<sup>1</sup>, Zhang Wei<sup>2</sup></div>\n\n'
+        "<!-- page 2 -->\n"
+        'The park covers 112.5 km<sup>2</sup> <img src="map.png" alt="map"/>near Minsk, the 4<sup>th</sup> '
+        "<em>largest</em> zone abroad.<br>It had 100 residents by 2022 (p<0.05, <i>n</i> = 15).\n\n"
+        "Cells <lift<9 are not tags.\n"
+    )
+    assert cleaning.clean_pages([cleaning.markdown_to_text(md)]) == (
+        "China-Belarus Industrial Park: Great Stone at ten\n\n"
+        "Wuzhati Yeerken, Zhang Wei\n\n"
+        "The park covers 112.5 km² near Minsk, the 4th largest zone abroad. It had 100 residents by 2022 "
+        "(p<0.05, n = 15).\n\n"
+        "Cells <lift<9 are not tags."
+    )
+
 TABLE_5 = ("<html><body><table><tr><td>年份</td><td>农产品实际进出 口额／104USD</td><td>双边农产品贸易 潜力／104USD</td>"
            "<td>双边农产品贸易 提升空间／%</td></tr><tr><td>1992</td><td>1 528.9</td><td>61 520 755.1</td><td>302.38</td></tr>"
            "<tr><td>1993</td><td>41 285.0</td><td>457 387 754.2</td><td>10.79</td></tr></table></body></html>")

@@ -112,6 +112,17 @@ def test_weak_encoding_guess_is_a_warning_of_the_ingested_file():
     assert ingested.warnings == ["encoding: guessed big5 (not UTF-8; check the text)"]
 
 
+
+def test_markdown_paper_opening_with_an_image_tag_keeps_its_title(tmp_path):
+    path = tmp_path / "paper.md"
+    path.write_text('<img src="figure1.png" alt="Figure 1: Location of the Great Stone park near Minsk">\n\n'
+                    "# The China-Belarus Industrial Park after ten years\n\n"
+                    'Great Stone covers 112.5 km<sup>2</sup>.<img src="map.png"/> It lies near Minsk.\n', encoding="utf-8")
+    ingested = ingest_file(path)
+    assert ingested.text == ("The China-Belarus Industrial Park after ten years\n\n"
+                             "Great Stone covers 112.5 km². It lies near Minsk.")
+    assert guess_metadata(ingested.text, ingested).title == "The China-Belarus Industrial Park after ten years"
+
 def test_html_page(tmp_path):
     abstract = corpus_text("seeds/004_214d4d4eb4e386b6.txt").split("\n")[4]
     path = tmp_path / "page.html"
