@@ -190,7 +190,7 @@ def looks_like_markdown(text: str) -> bool:
         len(re.findall(r"^#{1,6} \S", head, re.M)),
         len(_MD_IMAGE.findall(head)) + len(_MD_LINK.findall(head)),
         len(re.findall(r"\*\*\S", head)),
-        len(re.findall(r"<sup>", head)),
+        len(_MD_TAG.findall(head)),
     )
     return sum(1 for count in signals if count) >= 2
 

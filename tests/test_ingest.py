@@ -41,7 +41,7 @@ def test_text_file_that_is_markdown_is_cleaned_as_markdown():
 
 @pytest.mark.parametrize("encoding, bom", [
     ("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", b""), ("gbk", b""),
-    ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""),
+    ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""), ("utf-16-be", b""),
 ])
 def test_text_encodings(tmp_path, encoding, bom):
     path = tmp_path / "paper.txt"
@@ -113,15 +113,18 @@ def test_weak_encoding_guess_is_a_warning_of_the_ingested_file():
 
 
 
-def test_markdown_paper_opening_with_an_image_tag_keeps_its_title(tmp_path):
-    path = tmp_path / "paper.md"
+@pytest.mark.parametrize("name", ["paper.md", "paper.txt"])  # a .txt file with raw HTML and headings is Markdown
+def test_markdown_paper_opening_with_an_image_tag_keeps_its_title(tmp_path, name):
+    path = tmp_path / name
     path.write_text('<img src="figure1.png" alt="Figure 1: Location of the Great Stone park near Minsk">\n\n'
                     "# The China-Belarus Industrial Park after ten years\n\n"
-                    'Great Stone covers 112.5 km<sup>2</sup>.<img src="map.png"/> It lies near Minsk.\n', encoding="utf-8")
+                    'Great Stone covers 112.5 square kilometres.<img src="map.png"/> It lies near Minsk.\n',
+                    encoding="utf-8")
     ingested = ingest_file(path)
     assert ingested.text == ("The China-Belarus Industrial Park after ten years\n\n"
-                             "Great Stone covers 112.5 km². It lies near Minsk.")
+                             "Great Stone covers 112.5 square kilometres. It lies near Minsk.")
     assert guess_metadata(ingested.text, ingested).title == "The China-Belarus Industrial Park after ten years"
+
 
 def test_html_page(tmp_path):
     abstract = corpus_text("seeds/004_214d4d4eb4e386b6.txt").split("\n")[4]
