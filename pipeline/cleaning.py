@@ -140,7 +140,15 @@ _MD_DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.S)
 _MD_INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]{1,300}?)\$")
 _MD_SUP_MARKER = re.compile(r"<sup>\s*[\d,\s*†‡]+\s*</sup>", re.I)
 _UNIT_POWER = re.compile(r"\b(km|cm|mm|m|ft|mi)<sup>\s*([23])\s*</sup>", re.I)  # km², not footnote 2
-_MD_TAG = re.compile(r"</?(?:sup|sub|span|br|p|div|em|strong|b|i|u|a|html|body|head)\b[^>]*>", re.I)
+# Raw HTML that PDF-to-Markdown converters leave: elements by name (so `p<0.05` and `<lift<9` stay),
+# attributes quoted or not; the text between the tags is kept.
+_HTML_ELEMENTS = ("a|abbr|article|aside|b|big|blockquote|body|br|caption|center|cite|code|col|colgroup|dd|del|div|dl|"
+                  "dt|em|figcaption|figure|font|footer|h[1-6]|head|header|hr|html|i|img|ins|kbd|li|mark|nav|ol|p|"
+                  "picture|pre|q|s|section|small|source|span|strike|strong|sub|summary|sup|table|tbody|td|tfoot|th|"
+                  "thead|tr|tt|u|ul|wbr")
+_MD_TAG = re.compile(rf"</?(?:{_HTML_ELEMENTS})(?=[\s/>])(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>", re.I)
+_MD_LINE_BREAK = re.compile(r"<br\s*/?>", re.I)
+_MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 _MD_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$", re.M)
 _MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.M)
@@ -152,7 +160,8 @@ _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$%&~|<>\"'])")
 
 
 def markdown_to_text(markdown: str) -> str:
-    """Keep the prose of a Markdown file and drop its markup, images and display formulas."""
+    """Keep the prose of a Markdown file and drop its markup, images (also <img> tags), raw HTML tags and
+    display formulas."""
     # Escaped characters ('\\*', '\\$') are parked in the private use area so no rule reads them as markup.
     text = _MD_ESCAPE.sub(lambda m: chr(_PARKED + ord(m.group(1))), markdown)
     text = _MD_IMAGE.sub("", text)
@@ -161,6 +170,8 @@ def markdown_to_text(markdown: str) -> str:
     text = _MD_INLINE_MATH.sub(lambda m: latex_math_to_text(m.group(1)), text)
     text = _UNIT_POWER.sub(lambda m: m.group(1) + m.group(2).translate(_SUPERSCRIPT), text)
     text = _MD_SUP_MARKER.sub("", text)
+    text = _MD_COMMENT.sub("", text)
+    text = _MD_LINE_BREAK.sub("\n", text)
     text = _MD_TAG.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_RULE.sub("", text)
@@ -179,7 +190,7 @@ def looks_like_markdown(text: str) -> bool:
         len(re.findall(r"^#{1,6} \S", head, re.M)),
         len(_MD_IMAGE.findall(head)) + len(_MD_LINK.findall(head)),
         len(re.findall(r"\*\*\S", head)),
-        len(re.findall(r"<sup>", head)),
+        len(_MD_TAG.findall(head)),
     )
     return sum(1 for count in signals if count) >= 2
 

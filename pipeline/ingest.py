@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import re
@@ -10,7 +11,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from charset_normalizer import from_bytes
+import chardet
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTFigure, LTImage, LTText, LTTextContainer
 from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect
@@ -73,13 +74,14 @@ def ingest_file(path: str | Path, limits: DocumentLimits = DEFAULT_LIMITS) -> In
 def _ingest_bytes(path: Path, fmt: str, data: bytes) -> IngestedText:
     if fmt == "pdf":
         return _ingest_pdf(path, data)
-    text = decode_text_bytes(data)
+    decoded = decode_text_bytes(data)
+    text = decoded.text
     if fmt == "html":
         body, title = cleaning.html_to_text(text)
-        return _cleaned(body, fmt, title_hint=title)
+        return _cleaned(body, fmt, title_hint=title, warnings=decoded.warnings)
     if fmt == "md" or cleaning.looks_like_markdown(text):
         text = cleaning.markdown_to_text(text)
-    return _cleaned(text, fmt)
+    return _cleaned(text, fmt, warnings=decoded.warnings)
 
 
 def _cleaned(raw: str, fmt: str, **hints) -> IngestedText:
@@ -92,33 +94,41 @@ def _cleaned(raw: str, fmt: str, **hints) -> IngestedText:
 # --- text encodings --------------------------------------------------------------
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
-# Chinese files in the wild are GBK or GB2312; GB18030 decodes both and more.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "ascii": "utf-8"}
 
 
-def decode_text_bytes(data: bytes) -> str:
-    """Bytes of a text file to str: BOM first, then strict UTF-8, then detection."""
+@dataclass(frozen=True)
+class DecodedText:
+    """A text file's characters, and a warning when its encoding is a guess its detector calls weak."""
+
+    text: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def decode_text_bytes(data: bytes) -> DecodedText:
+    """Bytes of a text file to str: BOM first, then strict UTF-8, then UTF-16 by its zero bytes, then chardet.
+
+    chardet weighs every legacy encoding's byte and character frequencies, so Big5, Shift-JIS and
+    EUC-KR are not read as GB18030 (which decodes almost any byte pair) nor Latin-1 as cp1250. Its
+    guess is weak when its confidence is at most `chardet.MINIMUM_THRESHOLD` (0.2, below which
+    `detect_all` drops candidates): short texts mostly, whose few bytes fit several encodings."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _checked_text(data.decode(encoding))
+            return DecodedText(_checked_text(data.decode(encoding)))
     try:
-        return _checked_text(data.decode("utf-8"))
+        return DecodedText(_checked_text(data.decode("utf-8")))
     except UnicodeDecodeError:
         pass
     if _looks_like_utf16(data):
-        return _checked_text(data.decode("utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"))
-    if b"\x00" not in data:
-        try:  # most non-UTF-8 text in this field is GB18030/GBK; a strict decode rarely succeeds by accident
-            text = data.decode("gb18030")
-            if len(cleaning.CJK_CHAR.findall(text)) >= 0.3 * len(re.findall(r"[^\x00-\x7f]", text)):
-                return _checked_text(text)
-        except UnicodeDecodeError:
-            pass
-    best = from_bytes(data).best()
-    if best is None:
+        encoding = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
+        return DecodedText(_checked_text(data.decode(encoding)))
+    guess = chardet.detect(data, prefer_superset=True)
+    if guess["encoding"] is None:
         raise NotText("binary content, not text (no text encoding fits)")
-    encoding = _SUPERSETS.get(best.encoding, best.encoding)
-    return _checked_text(data.decode(encoding, errors="replace"))
+    encoding = codecs.lookup(guess["encoding"]).name
+    text = _checked_text(data.decode(encoding, errors="replace"))  # chardet reads the first 200 kB only
+    if guess["confidence"] > chardet.MINIMUM_THRESHOLD:
+        return DecodedText(text)
+    return DecodedText(text, [f"encoding: guessed {encoding} (not UTF-8; check the text)"])
 
 
 def _looks_like_utf16(data: bytes) -> bool:

@@ -64,6 +64,41 @@ def test_markdown_table_wrappers_are_dropped():
     assert cleaning.clean_pages([cleaning.markdown_to_text(md)]) == "表5\n\n年份 | 占比/%\n1992 | 3.5\n\n注"
 
 
+
+def test_raw_html_tags_in_markdown_are_dropped_their_text_kept():
+    """PDF-to-Markdown converters leave <img>, <div>, <br> and comments; an <img> line became the text's first line."""
+    md = (
+        '<img src="figure1.png" alt="Figure 1: location of the park">\n\n'
+        "# China-Belarus Industrial Park: Great Stone at ten\n\n"
+        '<div align="center">Wuzhati Yeerken<sup>1</sup>, Zhang Wei<sup>2</sup></div>\n\n'
+        "<!-- page 2 -->\n"
+        'The park covers 112.5 km<sup>2</sup> <img src="map.png" alt="map"/>near Minsk, the 4<sup>th</sup> '
+        "<em>largest</em> zone abroad.<br>It had 100 residents by 2022 (p<0.05, <i>n</i> = 15).\n\n"
+        "Cells <lift<9 are not tags.\n"
+    )
+    assert cleaning.clean_pages([cleaning.markdown_to_text(md)]) == (
+        "China-Belarus Industrial Park: Great Stone at ten\n\n"
+        "Wuzhati Yeerken, Zhang Wei\n\n"
+        "The park covers 112.5 km² near Minsk, the 4th largest zone abroad. It had 100 residents by 2022 "
+        "(p<0.05, n = 15).\n\n"
+        "Cells <lift<9 are not tags."
+    )
+
+
+def test_a_formula_with_less_than_is_not_a_tag():
+    """ChinaXiv-201810.00132V1, section 3.2.2: '<P<1.2' was read as a <p> tag running to the table's
+    <html> wrapper, and a paragraph and the table's caption went with it."""
+    md = ("并把农产品贸易潜力分为：潜力巨大型( $\\textstyle P \\leqslant 0 . 8$ ）、潜力开拓型（ $( 0 . 8 < P < 1 . 2 { \\ : }$ ）、"
+          "潜力再造型 $( P \\geqslant 1 . 2 )$ 。\n\n"
+          "（1）从区域层面分析。沿线地区与中国农产品贸易潜力系数都在增长。\n\n"
+          "表5中国与沿线国家农产品贸易引力模型回归结果\n\n"
+          "<html><body><table><tr><td>变量</td><td>系数</td></tr><tr><td>lnGDP</td><td>0.33</td></tr></table></body></html>\n")
+    assert cleaning.clean_pages([cleaning.markdown_to_text(md)]) == (
+        "并把农产品贸易潜力分为：潜力巨大型( P⩽0.8）、潜力开拓型（(0.8<P<1.2: ）、潜力再造型 (P⩾1.2) 。\n\n"
+        "（1）从区域层面分析。沿线地区与中国农产品贸易潜力系数都在增长。\n\n"
+        "表5中国与沿线国家农产品贸易引力模型回归结果\n\n"
+        "变量 | 系数\nlnGDP | 0.33")
+
 TABLE_5 = ("<html><body><table><tr><td>年份</td><td>农产品实际进出 口额／104USD</td><td>双边农产品贸易 潜力／104USD</td>"
            "<td>双边农产品贸易 提升空间／%</td></tr><tr><td>1992</td><td>1 528.9</td><td>61 520 755.1</td><td>302.38</td></tr>"
            "<tr><td>1993</td><td>41 285.0</td><td>457 387 754.2</td><td>10.79</td></tr></table></body></html>")

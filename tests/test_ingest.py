@@ -2,9 +2,10 @@
 
 import pytest
 
-from conftest import CORPUS, PDFS, corpus_text
+from conftest import CORPUS, FIXTURES, PDFS, corpus_text
 from pipeline import errors
 from pipeline.ingest import decode_text_bytes, ingest_file
+from pipeline.records import guess_metadata
 
 # ChinaXiv 201704.00221 (CC BY 4.0): a paragraph to re-encode as users' files come.
 ZH_PARAGRAPH = ("1970一2010年，世界经济增长速度年平均达到了 3.16% ，总规模增长了3.47倍。"
@@ -40,7 +41,7 @@ def test_text_file_that_is_markdown_is_cleaned_as_markdown():
 
 @pytest.mark.parametrize("encoding, bom", [
     ("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", b""), ("gbk", b""),
-    ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""),
+    ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""), ("utf-16-be", b""),
 ])
 def test_text_encodings(tmp_path, encoding, bom):
     path = tmp_path / "paper.txt"
@@ -50,7 +51,79 @@ def test_text_encodings(tmp_path, encoding, bom):
 
 def test_gbk_english_and_chinese_mixed():
     data = "中白工业园 China-Belarus Industrial Park (Great Stone), 112.5平方公里".encode("gbk")
-    assert decode_text_bytes(data) == "中白工业园 China-Belarus Industrial Park (Great Stone), 112.5平方公里"
+    assert decode_text_bytes(data).text == "中白工业园 China-Belarus Industrial Park (Great Stone), 112.5平方公里"
+
+
+# Paragraphs written for these fixtures, each file being exactly `text.encode(encoding)`.
+ENCODED_TEXTS = {
+    "taizhong-rayong-big5.txt": ("big5",
+        "泰中羅勇工業園位於泰國東部海岸的羅勇府，由中國華立集團與泰國安美德集團於2005年合作開發，規劃總面積12平方公里。"
+        "截至2020年底，園區已吸引中國企業超過150家入駐，累計投資額逾40億美元，工業總產值超過160億美元，"
+        "為當地創造了4萬多個就業機會。園區被視為中國傳統優勢產業在泰國的產業集群中心與製造出口基地。"),
+    "great-stone-shift-jis.txt": ("shift_jis",
+        "中国・ベラルーシ工業団地「グレート・ストーン」は、ミンスク国際空港の近くに位置し、総面積は約112.5平方キロメートルである。"
+        "2019年末までに、中国、ベラルーシ、ロシア、ドイツなどから60社以上の企業が入居し、投資総額は11億ドルを超えた。"
+        "税制の優遇措置と一括した行政サービスが、企業誘致の大きな要因とされている。"),
+    "delegation-latin-1.txt": ("latin-1",
+        "The delegation travelled from São Paulo to Zürich, then on to Abidjan in Côte d'Ivoire, where a naïve first "
+        "résumé of the zone's progress had promised 12,000 jobs by 2025. Officials in Zürich noted that the café near "
+        "the park's gate was the only place where the façade still looked finished."),
+    "delegation-cp1252.txt": ("cp1252",
+        "The delegation travelled from São Paulo to Zürich, then on to Abidjan in Côte d’Ivoire, where a “naïve” first "
+        "résumé of the zone’s progress had promised 12,000 jobs in 2020–2025. Officials in Zürich noted that the café "
+        "near the park’s gate was the only place where the façade still looked finished."),
+    "great-stone-gbk.txt": ("gbk",
+        "中白工业园位于白俄罗斯首都明斯克以东25公里处，规划面积112.5平方公里，是中国在海外开发面积最大、合作层次最高的经贸合作区。"
+        "截至2022年底，园区入驻企业超过100家，来自中国、白俄罗斯、俄罗斯、德国等15个国家，协议投资总额超过13亿美元。"),
+    "great-stone-gb18030.txt": ("gb18030",
+        "中白工业园位于白俄罗斯首都明斯克以东25公里处，规划面积112.5平方公里，是中国在海外开发面积最大、合作层次最高的经贸合作区。"
+        "截至2022年底，园区入驻企业超过100家，来自中国、白俄罗斯、俄罗斯、德国等15个国家，协议投资总额超过13亿美元。"
+        "园区标志上印有“巨石”二字，欧元报价以€计。"),
+    "great-stone-euc-kr.txt": ("euc-kr",
+        "중국-벨라루스 산업단지 '그레이트 스톤'은 민스크에서 동쪽으로 25킬로미터 떨어진 곳에 있으며, 총면적은 112.5제곱킬로미터이다. "
+        "2022년 말까지 15개국에서 100개가 넘는 기업이 입주했고, 협약 투자 총액은 13억 달러를 넘었다."),
+    "great-stone-cp1251.txt": ("cp1251",
+        "Китайско-белорусский индустриальный парк «Великий камень» расположен в 25 км от Минска. Площадь парка "
+        "составляет 112,5 кв. км. К концу 2022 года в парке зарегистрированы более 100 резидентов из 15 стран, "
+        "а объём заявленных инвестиций превысил 1,3 млрд долларов."),
+    "short-big5.txt": ("big5", "泰中羅勇工業園"),
+    "short-latin-1.txt": ("latin-1", "Zürich"),
+}
+
+WEAK_GUESSES = {"short-big5.txt": "big5", "short-latin-1.txt": "cp1252"}
+
+
+@pytest.mark.parametrize("name", sorted(ENCODED_TEXTS))
+def test_legacy_encodings_decode_exactly(name):
+    """Big5, Shift-JIS and EUC-KR used to decode as GB18030, Latin-1 and cp1252 as cp775 or cp1250
+    ('Săo', 'naďve'). A guess chardet itself calls weak (confidence at most 0.2) is a warning."""
+    encoding, text = ENCODED_TEXTS[name]
+    data = (FIXTURES / "encodings" / name).read_bytes()
+    assert data == text.encode(encoding)
+    decoded = decode_text_bytes(data)
+    assert decoded.text == text
+    weak = WEAK_GUESSES.get(name)
+    assert decoded.warnings == ([f"encoding: guessed {weak} (not UTF-8; check the text)"] if weak else [])
+
+
+def test_weak_encoding_guess_is_a_warning_of_the_ingested_file():
+    ingested = ingest_file(FIXTURES / "encodings" / "short-big5.txt")
+    assert ingested.text == "泰中羅勇工業園"
+    assert ingested.warnings == ["encoding: guessed big5 (not UTF-8; check the text)"]
+
+
+
+@pytest.mark.parametrize("name", ["paper.md", "paper.txt"])  # a .txt file with raw HTML and headings is Markdown
+def test_markdown_paper_opening_with_an_image_tag_keeps_its_title(tmp_path, name):
+    path = tmp_path / name
+    path.write_text('<img src="figure1.png" alt="Figure 1: Location of the Great Stone park near Minsk">\n\n'
+                    "# The China-Belarus Industrial Park after ten years\n\n"
+                    'Great Stone covers 112.5 square kilometres.<img src="map.png"/> It lies near Minsk.\n',
+                    encoding="utf-8")
+    ingested = ingest_file(path)
+    assert ingested.text == ("The China-Belarus Industrial Park after ten years\n\n"
+                             "Great Stone covers 112.5 square kilometres. It lies near Minsk.")
+    assert guess_metadata(ingested.text, ingested).title == "The China-Belarus Industrial Park after ten years"
 
 
 def test_html_page(tmp_path):
