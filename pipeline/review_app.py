@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -25,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.locks import record_lock
 from pipeline.records import RECORDS_DIR, read_record, write_record
 from pipeline.resources import Resources
 from pipeline.review import (DOC_ID, DOC_ID_CHARS, CanonicalId, Correction, DocId, Reviewer, ReviewError,
@@ -133,7 +133,6 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
     app = FastAPI(title="parks review", docs_url=None, redoc_url=None, openapi_url=None)
     records = RecordCache(out_dir)
     csrf = secrets.token_urlsafe(32)
-    write_lock = threading.Lock()
     app.state.csrf = csrf
     hosts = {_bracketed(host.lower()) for host in allowed_hosts}
 
@@ -258,7 +257,7 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
 
     @app.post("/api/decisions")
     def make_decision(body: DecisionBody):
-        with write_lock:
+        with record_lock(out_dir):  # shared with `parks extract`: no decision lost between runs' reads and writes
             record = records.get(body.doc_id)
             decision = decide(record, body.entity_id, body.action, body.reviewer,
                               body.after.changes() if body.after else None)
@@ -272,7 +271,7 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
     def bulk(body: BulkBody):
         target = {"accept": "accepted", "reject": "rejected"}[body.action]
         touched = 0
-        with write_lock:
+        with record_lock(out_dir):
             doc_ids = [body.doc_id] if body.scope == "document" else records.ids()
             for doc_id in doc_ids:
                 record = records.get(doc_id)
@@ -288,7 +287,7 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
 
     @app.post("/api/undo")
     def undo_last(body: UndoBody):
-        with write_lock:
+        with record_lock(out_dir):
             decisions = store.decisions()
             undone = {d.undoes for d in decisions if d.action == "undo"}
             mine = [d for d in decisions if d.action != "undo" and d.uid not in undone and d.reviewer == body.reviewer]

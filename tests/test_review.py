@@ -341,3 +341,27 @@ def test_app_refuses_unsafe_requests(client):
     assert bad.json() == {"detail": "after.start: Input should be greater than or equal to 0"} \
         and bad.status_code == 422
     assert client.store.decisions() == []
+
+
+def test_a_decision_waits_for_an_extraction_writing_the_record(client):
+    """The app takes the records folder's lock that `parks extract` holds while it reads a
+    document's decisions and writes its record, so neither writes over the other's work."""
+    import subprocess
+    import sys
+    import threading
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom pipeline.locks import record_lock\n"
+                               f"with record_lock({str(client.out)!r}):\n    print('held', flush=True)\n"
+                               "    sys.stdin.readline()\n"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    first = client.get(f"/api/documents/{SEED}").json()["entities"][0]
+    answers = []
+    decision = threading.Thread(target=lambda: answers.append(client.post("/api/decisions", json={
+        "doc_id": SEED, "entity_id": first["id"], "action": "reject", "reviewer": "Li"})))
+    decision.start()
+    decision.join(2)
+    assert decision.is_alive() and client.store.decisions() == []  # waiting for the extraction
+    holder.communicate("\n", timeout=30)
+    decision.join(30)
+    assert answers[0].status_code == 200
+    assert [e.id for e in read_record(client.out / "documents" / f"{SEED}.json").rejected_entities] == [first["id"]]
