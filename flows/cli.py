@@ -155,10 +155,12 @@ def _add_and_extract(paths: list[Path], corpus: Path, out: Path, home: Path, tit
     """`add` under the run lock: no extraction reads the catalog or writes the records meanwhile."""
     from pipeline.add import add_documents
     from pipeline.corpus import CatalogError
+    from pipeline.limits import DocumentLimits
 
     try:
         outcomes = add_documents(paths, corpus, title=title, year=year, lang=lang,
-                                 authors=[a.strip() for a in authors.split(";") if a.strip()] if authors else None)
+                                 authors=[a.strip() for a in authors.split(";") if a.strip()] if authors else None,
+                                 limits=DocumentLimits(*limits))
     except CatalogError as err:
         raise typer.BadParameter(str(err), param_hint="--corpus")
     table = Table(title=f"parks add -> {corpus}")

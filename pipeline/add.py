@@ -18,6 +18,7 @@ from pathlib import Path
 from pipeline.corpus import discover_documents, doc_id_for, file_sha256, load_catalog, write_catalog
 from pipeline.errors import ParksError
 from pipeline.ingest import FORMATS, ingest_file
+from pipeline.limits import DEFAULT_LIMITS, DocumentLimits
 from pipeline.records import guess_metadata
 from pipeline.segment import detect_language
 from pipeline.types import CatalogEntry
@@ -51,12 +52,15 @@ def _title_key(title: str | None) -> str:
 
 
 def add_documents(paths: list[Path], corpus_dir: Path, title: str | None = None, year: int | None = None,
-                  authors: list[str] | None = None, lang: str | None = None) -> list[AddOutcome]:
-    """Copy the files into `corpus_dir/added/` and catalog them; the catalog is written once, at the end."""
+                  authors: list[str] | None = None, lang: str | None = None,
+                  limits: DocumentLimits = DEFAULT_LIMITS) -> list[AddOutcome]:
+    """Copy the files into `corpus_dir/added/` and catalog them; the catalog is written once, at the end.
+    A file over `limits` (size) or one that cannot be read is refused with the reason."""
     corpus_dir = Path(corpus_dir)
     catalog = load_catalog(corpus_dir)
-    known_sha = {file_sha256(d.path): d.doc_id for d in discover_documents(corpus_dir) if d.path.is_file()}
-    used_ids = {e.doc_id for e in catalog} | {d.doc_id for d in discover_documents(corpus_dir)}
+    documents = discover_documents(corpus_dir)
+    known_sha = {sha: d.doc_id for d in documents if not d.unreadable and (sha := _readable_sha256(d.path))}
+    used_ids = {e.doc_id for e in catalog} | {d.doc_id for d in documents}
     outcomes = []
     for source in expand(paths):
         outcome = AddOutcome(source)
@@ -67,12 +71,16 @@ def add_documents(paths: list[Path], corpus_dir: Path, title: str | None = None,
         if source.suffix.lower() not in FORMATS:
             outcome.refused = f"unsupported format {source.suffix or '(none)'!r}: expected one of {', '.join(sorted(FORMATS))}"
             continue
-        sha = file_sha256(source)
+        try:
+            sha = file_sha256(source)
+        except OSError as err:
+            outcome.refused = f"cannot be read: {err.strerror or err}"
+            continue
         if sha in known_sha:
             outcome.refused = f"already in the corpus as {known_sha[sha]} (same sha256)"
             continue
         try:
-            ingested = ingest_file(source)
+            ingested = ingest_file(source, limits)
         except ParksError as err:
             outcome.refused = f"cannot be read: {err}"
             continue
@@ -126,3 +134,12 @@ def add_documents(paths: list[Path], corpus_dir: Path, title: str | None = None,
         outcome.doc_id = doc_id
     write_catalog(corpus_dir, catalog)
     return outcomes
+
+
+def _readable_sha256(path: Path) -> str | None:
+    """The file's sha256, or None when it is no file or cannot be read (a corpus file the user
+    may not read must not stop others being added: the extraction gives it its failed record)."""
+    try:
+        return file_sha256(path) if path.is_file() else None
+    except OSError:
+        return None

@@ -69,3 +69,12 @@ def test_a_folder_adds_every_supported_file_and_says_why_others_are_not(corpus, 
     assert outcomes["locked.pdf"].refused == "cannot be read: encrypted: needs a password"
     [docx] = add_documents([folder / "scan.docx"], corpus)
     assert docx.refused.startswith("unsupported format '.docx'")
+
+
+def test_a_file_over_the_size_limit_is_refused_with_the_limit(corpus):
+    from pipeline.limits import DocumentLimits
+
+    [outcome] = add_documents([PDFS / "chinese-zh.pdf"], corpus, limits=DocumentLimits(max_mb=0.001))
+    size = (PDFS / "chinese-zh.pdf").stat().st_size / 1e6
+    assert outcome.refused == f"cannot be read: too large: {size:.1f} MB, limit 0.001 MB"
+    assert not (corpus / "added").exists()
