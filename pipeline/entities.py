@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from pipeline.cleaning import CJK
 from pipeline.resources import Resources
@@ -35,6 +35,22 @@ class Mention:
 
     def shifted(self, offset: int) -> Mention:
         return replace(self, start=self.start + offset, end=self.end + offset)
+
+
+class Covered:
+    """The characters some spans cover, so that testing a span for overlap costs its own
+    length, whatever the number of spans already there: overlap checks stay linear in a document."""
+
+    def __init__(self, size: int, mentions: Iterable[Mention] = ()) -> None:
+        self._covered = bytearray(size)
+        for mention in mentions:
+            self.add(mention.start, mention.end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._covered.find(1, start, end) != -1
+
+    def add(self, start: int, end: int) -> None:
+        self._covered[start:end] = b"\x01" * (end - start)
 
 
 # --- countries -------------------------------------------------------------------------
