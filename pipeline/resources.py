@@ -134,10 +134,10 @@ def name_key(name: str) -> str:
     return re.sub(r"[\s\-–—·・.,'’\"“”()（）]+", "", name).lower()
 
 
-# A number starts where its digits do: tried inside a run of digits, every pattern would read
+# A number starts where its digits (or numerals) do: tried inside a run, every pattern would read
 # the rest of the run again from each of its digits (a 4,000-digit run took 11 s).
 ARABIC = r"(?<!\d)(?<!\d,)\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<!\d)\d+(?:\.\d+)?"
-CHINESE_NUMERAL = r"[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
+CHINESE_NUMERAL = r"(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
 # '80~160', '10-20%', '2000一3000美元'; not '45.9 -2.1%', where the dash is a minus
 RANGE = r"(?:\s?(?:–|—|~|～|∼|至|到)\s?|-(?!\s)(?<!\s-)|\s-\s|(?<=\d)一(?=\d))"
 
