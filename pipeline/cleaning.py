@@ -30,13 +30,17 @@ _FULLWIDTH_TO_ASCII = {
 _SPACES = {cp: " " for cp in (0x00A0, 0x2002, 0x2003, 0x2009, 0x202F, 0x3000)}
 _INVISIBLE = {cp: None for cp in (0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}
 _LIGATURES = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFB00, 0xFB07)}
-_TRANSLATION = {**_FULLWIDTH_TO_ASCII, **_SPACES, **_INVISIBLE, **_LIGATURES}
+# A lone surrogate (half of a UTF-16 pair, from a lenient decoder or a caller's str) cannot be
+# written as UTF-8: each becomes one U+FFFD, so the text keeps its length.
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), 0xFFFD)
+_TRANSLATION = {**_FULLWIDTH_TO_ASCII, **_SPACES, **_INVISIBLE, **_LIGATURES, **_SURROGATES}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def normalise_unicode(text: str) -> str:
     """NFC plus the few compatibility mappings that help matching, not NFKC:
-    NFKC would turn Chinese commas and brackets into ASCII ones."""
+    NFKC would turn Chinese commas and brackets into ASCII ones. The first step of
+    `clean_pages`, which every text passes through, so lone surrogates end here."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text).translate(_TRANSLATION)
     return _CONTROL.sub("", text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from pipeline.cleaning import CJK
 from pipeline.resources import Resources
@@ -35,6 +35,22 @@ class Mention:
 
     def shifted(self, offset: int) -> Mention:
         return replace(self, start=self.start + offset, end=self.end + offset)
+
+
+class Covered:
+    """The characters some spans cover, so that testing a span for overlap costs its own
+    length, whatever the number of spans already there: overlap checks stay linear in a document."""
+
+    def __init__(self, size: int, mentions: Iterable[Mention] = ()) -> None:
+        self._covered = bytearray(size)
+        for mention in mentions:
+            self.add(mention.start, mention.end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._covered.find(1, start, end) != -1
+
+    def add(self, start: int, end: int) -> None:
+        self._covered[start:end] = b"\x01" * (end - start)
 
 
 # --- countries -------------------------------------------------------------------------
@@ -70,6 +86,7 @@ def _on_word_boundaries(block: SegmentedBlock, start: int, end: int) -> bool:
 def _chinese_compounds(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
     """中白 / 泰中 / 中蒙俄: one-character forms at word boundaries, one of them 中 (China)."""
     lexicon = resources.countries
+    named: dict[str, bool] = {}  # whether the block names a country in full, looked up once per country
     for match in lexicon.compound_zh_pattern.finditer(text):
         if not _on_word_boundaries(block, match.start(), match.end()) or "中" not in match.group():
             continue
@@ -78,7 +95,7 @@ def _chinese_compounds(block: SegmentedBlock, text: str, resources: Resources) -
         position = match.start()
         for unit in _split_abbreviations(match.group(), lexicon.abbrev_zh):
             candidates = lexicon.abbrev_zh[unit]
-            iso = _choose(candidates, text, lexicon)
+            iso = _choose(candidates, text, lexicon, named)
             yield Mention(position, position + len(unit), "country", unit, "zh", "pattern", 0.8, iso)
             position += len(unit)
 
@@ -92,12 +109,16 @@ def _split_abbreviations(run: str, abbrev: dict) -> list[str]:
     return units
 
 
-def _choose(candidates: tuple[str, ...], text: str, lexicon) -> str:
-    """巴 is Pakistan unless the text names Brazil and not Pakistan."""
+def _choose(candidates: tuple[str, ...], text: str, lexicon, named: dict[str, bool]) -> str:
+    """巴 is Pakistan unless the text names Brazil and not Pakistan. `named` remembers which
+    countries `text` names, so a long block is searched once per country, not once per mention."""
     if len(candidates) == 1:
         return candidates[0]
-    named = [iso for iso in candidates if lexicon.by_iso[iso].name_zh and lexicon.by_iso[iso].name_zh in text]
-    return named[0] if len(named) == 1 else candidates[0]
+    for iso in candidates:
+        if iso not in named:
+            named[iso] = bool(lexicon.by_iso[iso].name_zh) and lexicon.by_iso[iso].name_zh in text
+    in_text = [iso for iso in candidates if named[iso]]
+    return in_text[0] if len(in_text) == 1 else candidates[0]
 
 
 # --- parks and companies from gazetteers ---------------------------------------------------
@@ -152,6 +173,8 @@ def find_english_parks(block: SegmentedBlock, text: str, resources: Resources) -
         yield Mention(start, match.end(), "park", name, "en", "pattern", 0.75, country=_country_in(name, resources))
 
 
+_LEGAL_TAIL = re.compile(r",?\s*(?:Ltd\.?|Limited|Inc\.)")
+
 
 def find_english_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
     """Title-case phrases ending in a legal form: 'Tianjin TEDA Investment Holding Co., Ltd.'."""
@@ -167,9 +190,9 @@ def find_english_companies(block: SegmentedBlock, text: str, resources: Resource
                 len(words) == 1 and words[0].lower() in {"china", "chinese"}:
             continue
         end = match.end()
-        tail = re.match(r",?\s*(?:Ltd\.?|Limited|Inc\.)", text[end:])
+        tail = _LEGAL_TAIL.match(text, end)
         if tail:
-            end += tail.end()
+            end = tail.end()
         yield Mention(start, end, "company", text[start:end], "en", "pattern", 0.7)
 
 
@@ -276,6 +299,9 @@ _ENUMERATION = re.compile(
     rf"(?P<items>(?:[{CJK}A-Za-z0-9]{{2,10}}[、，,和及与])+[{CJK}A-Za-z0-9]{{2,10}})等"
     rf"(?P<kind>[{CJK}]{{0,6}}?)(?:公司|企业|厂商|集团|药企|巨头|银行)")
 _ITEM_SEPARATORS = re.compile(r"[、，,和及与]")
+# Where such a list can end. Searched past the last of these, the list pattern tries every way of
+# cutting a long Chinese run into items (和 is both a letter and a separator): time exponential in the run.
+_LIST_END = re.compile(rf"等[{CJK}]{{0,6}}?(?:公司|企业|厂商|集团|药企|巨头|银行)")
 
 
 def find_listed_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
@@ -283,7 +309,8 @@ def find_listed_companies(block: SegmentedBlock, text: str, resources: Resources
     if block.lang != "zh":
         return
     generic = set(resources.names["company_generic_zh"])
-    for match in _ENUMERATION.finditer(text):
+    last_end = max((m.end() for m in _LIST_END.finditer(text)), default=0)
+    for match in _ENUMERATION.finditer(text, 0, last_end):  # no list can end later: no search there
         if "国家" in match.group("kind") or "的" in match.group("kind"):
             continue  # 中国、加拿大、印度等多个国家的企业: countries, not companies
         position = match.start("items")

@@ -7,6 +7,7 @@ are normalised: scale words applied (billion, 亿, 万), Chinese numerals read (
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from typing import Iterator
@@ -14,39 +15,53 @@ from typing import Iterator
 import cn2an
 
 from pipeline.cleaning import CJK, CJK_CHAR, is_table_row, table_row_cells
-from pipeline.entities import Mention
+from pipeline.entities import Covered, Mention
 from pipeline.resources import ARABIC, CHINESE_NUMERAL, RANGE, FigureVocabulary, Resources
 from pipeline.segment import SegmentedBlock, Segmenter
 
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_MAX_POWER = 308  # 10^308 is the largest power of ten a float holds
 _YEAR_LIKE = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
 
 
 def parse_number(text: str) -> float | None:
-    """'1,082' -> 1082; '3.5' -> 3.5; '一百八十五点五' -> 185.5; '两' -> 2."""
+    """'1,082' -> 1082; '3.5' -> 3.5; '一百八十五点五' -> 185.5; '两' -> 2. None for no number, and
+    for one past the range of a float (309 digits and more), which no record could store."""
     text = text.strip()
-    if re.fullmatch(ARABIC, text):
-        return float(text.replace(",", ""))
     try:
-        return float(cn2an.cn2an(text, "smart"))
-    except (ValueError, KeyError, TypeError):
+        value = float(text.replace(",", "")) if re.fullmatch(ARABIC, text) else float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, TypeError, OverflowError):
         return None
+    return value if math.isfinite(value) else None
+
+
+def power_of_ten(exponent: str) -> float | None:
+    """'⁸' or '^8' (of '×10⁸', '10^8') -> 1e8; None past the range of a float ('10^999')."""
+    digits = exponent.lstrip("^").translate(_SUPERSCRIPT_DIGITS).lstrip("0") or "0"
+    return float(10 ** int(digits)) if len(digits) <= 3 and int(digits) <= _MAX_POWER else None
+
+
+def scaled_value(number: float, multiplier: float) -> float | None:
+    """`number` times its scale, to 12 significant digits; None when the product is past the range
+    of a float: such a figure cannot be saved, so it is no figure."""
+    value = number * multiplier
+    return _clean_float(value) if math.isfinite(value) else None
 
 
 def find_figures(block: SegmentedBlock, text: str, resources: Resources, segmenter: Segmenter) -> Iterator[Mention]:
     """Figures in one block's text; offsets relative to the block."""
     vocabulary = resources.figure_vocabulary
-    taken: list[tuple[int, int]] = []
+    taken = Covered(len(text))
     for kind, pattern in vocabulary.patterns:
         for match in pattern.finditer(text):
-            if any(s < match.end() and match.start() < e for s, e in taken):
+            if taken.overlaps(match.start(), match.end()):
                 continue  # an earlier, more specific reading owns these characters
             figures = [_signed(f, text) for f in _read(kind, match, text, block, vocabulary, segmenter)]
             if figures:
-                taken.append((match.start(), match.end()))
+                taken.add(match.start(), match.end())
                 yield from figures
     for figure in find_table_figures(text, vocabulary):
-        if not any(s < figure.end and figure.start < e for s, e in taken):
+        if not taken.overlaps(figure.start, figure.end):
             yield replace(figure, lang=block.lang)
 
 
@@ -94,7 +109,9 @@ def _column_unit(header: str, vocabulary: FigureVocabulary) -> ColumnUnit | None
             scale = re.search(vocabulary.scale_zh, compact)
             scale_en = vocabulary.scale_en.search(header)
             if power:
-                multiplier = 10 ** int(power.group(1).translate(_SUPERSCRIPT_DIGITS))
+                multiplier = power_of_ten(power.group(1))
+                if multiplier is None:
+                    return _UNREADABLE  # '贸易额/10^999USD': no float holds such amounts
             elif scale:
                 multiplier = d["scale_zh"][scale.group()]
             elif scale_en:
@@ -142,13 +159,15 @@ def find_table_figures(text: str, vocabulary: FigureVocabulary) -> Iterator[Ment
             if not unit or unit is _UNREADABLE:
                 continue
             for _, match, number, scale in values:
-                value = float(re.sub(r"[, ]", "", match.group(number))) * unit[1] \
-                    * vocabulary.data["scale_zh"].get(match.group(scale) or "", 1.0)
+                value = scaled_value(float(re.sub(r"[, ]", "", match.group(number))) * unit[1],
+                                     vocabulary.data["scale_zh"].get(match.group(scale) or "", 1.0))
+                if value is None:
+                    continue
                 negative = number == "num" and match.group("sign")
                 begin = start + match.start("sign" if negative else number)
                 end = start + match.end(scale if match.group(scale) else number)
                 yield Mention(begin, end, "figure", text[begin:end], "zh", "pattern", 0.7,
-                              value=_clean_float(-value if negative else value), unit=unit[0], noun=unit[2])
+                              value=-value if negative else value, unit=unit[0], noun=unit[2])
 
 
 _WORD = re.compile(rf"[{CJK}]+|[^\s{CJK}]+")
@@ -199,7 +218,12 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
     if groups.get("scale_zh"):
         multiplier = d["scale_zh"][groups["scale_zh"]]
     if groups.get("power"):
-        multiplier *= 10 ** int(groups["power"].lstrip("^").translate(_SUPERSCRIPT_DIGITS))
+        power = power_of_ten(groups["power"])
+        if power is None:
+            return
+        multiplier *= power
+    if groups.get("power_scale_zh"):  # '3.5×10^4万美元': the scale word after the power
+        multiplier *= d["scale_zh"][groups["power_scale_zh"]]
     if kind == "money" and groups["num"] == "一" and not groups.get("scale_zh"):
         return  # 一元 / 一美元: 'per yuan' or 'univariate', not an amount
     if kind == "money":
@@ -245,14 +269,15 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
         spans = [(match.start(), match.end("num")), (match.start("num2"), end)]
     for number, (start, stop) in zip(numbers, spans):
         value = _number_value(number, d)
-        if value is None or (kind == "count" and value <= 1 and not re.fullmatch(r"\d+", number)):
+        scaled = None if value is None else scaled_value(value, multiplier)
+        if scaled is None or (kind == "count" and value <= 1 and not re.fullmatch(r"\d+", number)):
             continue
         if kind == "count" and "." in number and multiplier == 1.0:
             continue  # '2.1 Current status': a section number; '1.2万家' has its scale
         if kind == "count" and _YEAR_LIKE.match(number) and not groups.get("measure"):
             continue  # '2013 reports' is ambiguous; '2000例' is a count
         yield Mention(start, stop, "figure", text[start:stop], block.lang, "pattern", 0.8,
-                      value=_clean_float(value * multiplier), unit=unit, noun=noun)
+                      value=scaled, unit=unit, noun=noun)
 
 
 def _scaled_unit(match: re.Match, text: str, block: SegmentedBlock, vocabulary: FigureVocabulary,
@@ -306,8 +331,8 @@ def _excluded(match: re.Match, text: str, vocabulary: FigureVocabulary) -> bool:
         return True
     if before.endswith(tuple(d["not_figure_before_zh"])):
         return True
-    if before.endswith(("/", "／", "=", "＝")):
-        return True  # '贸易额/10⁴USD', '面积/km²': a column's unit; 'η=0': a formula
+    if before.endswith(("/", "／", "=", "＝", "^")):
+        return True  # '贸易额/10⁴USD', '面积/km²': a column's unit; 'η=0': a formula; '10^8': an exponent
     if re.search(r"(?:19|20)\d\d[-/.]$", before):
         return True  # '2016-12-06': a date
     if before.endswith(("数", "几", "上")) and match.group()[0] in "十百千万亿":
@@ -323,10 +348,9 @@ _DURATION_AFTER = ("来", "间", "内", "以来", "多", "左右", "的时间", 
 
 def _duration_context(match: re.Match, text: str) -> bool:
     """'近40年来', '工期为3年' are durations; '17年' alone may be a year written short."""
-    before, after = text[:match.start()], text[match.end():]
     number = parse_number(match.group("num")) or 0
-    return before.endswith(_DURATION_BEFORE) or after.startswith(_DURATION_AFTER) or match.group().endswith("周年") \
-        or (number <= 10 and not after.startswith(("级", "代")))
+    return text.endswith(_DURATION_BEFORE, 0, match.start()) or text.startswith(_DURATION_AFTER, match.end()) \
+        or match.group().endswith("周年") or (number <= 10 and not text.startswith(("级", "代"), match.end()))
 
 
 _FUNCTION_WORDS = {"of", "in", "to", "for", "from", "with", "by", "at", "on", "as", "than", "that", "which", "is",
@@ -480,9 +504,10 @@ def find_flattened_table_figures(text: str, vocabulary: FigureVocabulary) -> Ite
             offset = start + line.index(stripped) + row.start("cells")
             bare = [c for c in _ROW_CELL.finditer(row.group("cells")) if not c.group("percent")]
             for spec, cell in zip(columns, bare):
-                value = float(cell.group("num").replace(",", "")) * spec[1]
-                yield Mention(offset + cell.start("num"), offset + cell.end("num"), "figure", cell.group("num"),
-                              "en", "pattern", 0.6, value=_clean_float(value), unit=spec[0], noun=spec[2])
+                value = scaled_value(float(cell.group("num").replace(",", "")), spec[1])
+                if value is not None:
+                    yield Mention(offset + cell.start("num"), offset + cell.end("num"), "figure", cell.group("num"),
+                                  "en", "pattern", 0.6, value=value, unit=spec[0], noun=spec[2])
             continue
         spec = _column_spec(stripped, vocabulary)
         if spec:

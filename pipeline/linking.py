@@ -8,7 +8,7 @@ import hashlib
 import re
 from dataclasses import replace
 
-from pipeline.entities import Mention, find_entities
+from pipeline.entities import Covered, Mention, find_entities
 from pipeline.figures import find_figures, find_flattened_table_figures
 from pipeline.resources import Canonical, Resources, name_key
 from pipeline.segment import Segmentation, Segmenter
@@ -21,33 +21,42 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
     """Names and figures may not overlap each other; countries may sit inside names
     (China-Belarus Industrial Park names two countries) but not inside figures or each other.
     Gazetteer beats pattern, longer beats shorter; a pattern name that contains a gazetteer
-    name of its kind keeps its span and takes the gazetteer's link."""
-    names = [m for m in mentions if m.type in _NAMES]
-    kept_names: list[Mention] = []
+    name of its kind keeps its span and takes the gazetteer's link.
+
+    Overlaps are looked up by character (`Covered`), not against every mention kept, so a
+    document twice as long takes twice as long (every mention covers at least one character)."""
+    size = max((m.end for m in mentions), default=0)
+    kept_names: dict[int, Mention] = {}  # by the order they were kept in, which ties are broken by
+    name_at: dict[int, int] = {}  # character -> key of the kept name covering it
     nested: list[Mention] = []
-    for mention in sorted(names, key=lambda m: (m.source != "gazetteer", -(m.end - m.start), m.start)):
-        clash = [k for k in kept_names if k.start < mention.end and mention.start < k.end]
+    order = sorted((m for m in mentions if m.type in _NAMES),
+                   key=lambda m: (m.source != "gazetteer", -(m.end - m.start), m.start))
+    for key, mention in enumerate(order):
+        clash_keys = sorted({name_at[i] for i in range(mention.start, mention.end) if i in name_at})
+        clash = [kept_names[k] for k in clash_keys]
         inside_park = mention.type == "park" and mention.source == "pattern" and clash and all(
             k.type == "company" and mention.start <= k.start and k.end <= mention.end for k in clash)
         if inside_park:  # 'Sany Heavy Industry Park' names its company: keep both
-            kept_names = [k for k in kept_names if k not in clash]
             nested += clash
-            kept_names.append(mention)
-            continue
-        if not clash:
-            kept_names.append(mention)
-        elif mention.source == "pattern" and all(
+        elif clash and mention.source == "pattern" and all(
                 k.source == "gazetteer" and k.type == mention.type and mention.start <= k.start and k.end <= mention.end
                 and _wider_by_words(mention, k) for k in clash):
-            kept_names = [k for k in kept_names if k not in clash]
-            kept_names.append(replace(mention, canonical_id=clash[0].canonical_id,
-                                      country=clash[0].country or mention.country, source="gazetteer"))
-    figures = [m for m in mentions if m.type == "figure"
-               and not any(n.start < m.end and m.start < n.end for n in kept_names + nested)]
-    kept_figures = _longest_first(figures)
-    countries = [m for m in mentions if m.type == "country"
-                 and not any(f.start < m.end and m.start < f.end for f in kept_figures)]
-    return sorted(kept_names + nested + kept_figures + _longest_first(countries), key=lambda m: (m.start, m.end, m.type))
+            mention = replace(mention, canonical_id=clash[0].canonical_id,
+                              country=clash[0].country or mention.country, source="gazetteer")
+        elif clash:
+            continue
+        for replaced in clash_keys:  # all of them inside `mention`, whose characters are now its own
+            del kept_names[replaced]
+        kept_names[key] = mention
+        name_at.update(dict.fromkeys(range(mention.start, mention.end), key))
+    names = list(kept_names.values())
+    named = Covered(size, names + nested)
+    figures = [m for m in mentions if m.type == "figure" and not named.overlaps(m.start, m.end)]
+    kept_figures = _longest_first(figures, size)
+    in_figures = Covered(size, kept_figures)
+    countries = [m for m in mentions if m.type == "country" and not in_figures.overlaps(m.start, m.end)]
+    return sorted(names + nested + kept_figures + _longest_first(countries, size),
+                  key=lambda m: (m.start, m.end, m.type))
 
 
 def _wider_by_words(outer: Mention, inner: Mention) -> bool:
@@ -55,11 +64,13 @@ def _wider_by_words(outer: Mention, inner: Mention) -> bool:
     return outer.text.endswith(inner.text) or outer.lang == "zh"
 
 
-def _longest_first(mentions: list[Mention]) -> list[Mention]:
+def _longest_first(mentions: list[Mention], size: int) -> list[Mention]:
     kept: list[Mention] = []
+    covered = Covered(size)
     for mention in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start)):
-        if not any(k.start < mention.end and mention.start < k.end for k in kept):
+        if not covered.overlaps(mention.start, mention.end):
             kept.append(mention)
+            covered.add(mention.start, mention.end)
     return kept
 
 
@@ -183,9 +194,9 @@ def find_document_figures(text: str, segmentation: Segmentation, resources: Reso
     figures = []
     for block in segmentation.blocks:
         figures += [m.shifted(block.start) for m in find_figures(block, text[block.start:block.end], resources, segmenter)]
-    found = {(m.start, m.end) for m in figures}
+    found = Covered(len(text), figures)
     return figures + [m for m in find_flattened_table_figures(text, resources.figure_vocabulary)
-                      if not any(s < m.end and m.start < e for s, e in found)]
+                      if not found.overlaps(m.start, m.end)]
 
 
 def tag_entities(doc_id: str, text: str, segmentation: Segmentation, resources: Resources,

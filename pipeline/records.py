@@ -183,7 +183,7 @@ def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, se
     with time_budget(limits.seconds):
         raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
         ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
-                                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+                                sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
         doc = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
         record = record_from_text(doc, ingested, segmenter, resources)
     return record.model_copy(update={"metadata": metadata}) if metadata else record

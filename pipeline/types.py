@@ -13,7 +13,10 @@ DocumentKind = Literal["paper", "abstract page", "report", "book chapter", "thes
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """No unknown fields, and no infinite or NaN number: JSON has no way to write them (they would
+    come back as null), so a record holding one could not be saved and read again."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Source(_Strict):

@@ -158,3 +158,14 @@ def test_tables_flattened_out_of_a_pdf(resources):
                      ("34", 34, "count", "park"), ("62.4", 62.4, "score", None),
                      ("9", 9, "count", "park"), ("69.6", 69.6, "score", None),
                      ("3", 3, "count", "park"), ("80.9", 80.9, "score", None)]
+
+
+def test_a_run_of_16000_digits_is_read_in_linear_time(segmenter, resources):
+    """Each pattern used to read the run again from every digit: minutes; now well under a second.
+    The run's value is past the range of a float, so it is no figure."""
+    from pipeline.limits import time_budget
+
+    digits = "1234567890" * 1600
+    with time_budget(60, "figures on a 16,000-digit run"):
+        found = figures(f"截至2019年，园区累计吸引{digits}家企业入驻，总投资额达185.5亿元。", segmenter, resources)
+    assert found == [("185.5亿元", 18_550_000_000, "CNY", None)]
