@@ -295,12 +295,14 @@ def _country_in(name: str, resources: Resources) -> str | None:
     return hosts[0] if hosts else None
 
 
+# An item holds no separator, so a run has one way of being cut into items: were 和 both a letter
+# and a separator, the pattern would try every cut of a long run (time exponential in its length).
+_LIST_ITEM = rf"(?:(?![和及与])[{CJK}A-Za-z0-9]){{2,10}}"
 _ENUMERATION = re.compile(
-    rf"(?P<items>(?:[{CJK}A-Za-z0-9]{{2,10}}[、，,和及与])+[{CJK}A-Za-z0-9]{{2,10}})等"
+    rf"(?P<items>(?:{_LIST_ITEM}[、，,和及与])+{_LIST_ITEM})等"
     rf"(?P<kind>[{CJK}]{{0,6}}?)(?:公司|企业|厂商|集团|药企|巨头|银行)")
 _ITEM_SEPARATORS = re.compile(r"[、，,和及与]")
-# Where such a list can end. Searched past the last of these, the list pattern tries every way of
-# cutting a long Chinese run into items (和 is both a letter and a separator): time exponential in the run.
+# Where such a list can end: the pattern is not tried past the last of these.
 _LIST_END = re.compile(rf"等[{CJK}]{{0,6}}?(?:公司|企业|厂商|集团|药企|巨头|银行)")
 
 
