@@ -151,10 +151,10 @@ def test_a_document_over_its_time_budget_fails_and_the_next_is_extracted(tmp_pat
                                           encoding="utf-8")
     shutil.copy(SEED, corpus / "seed.txt")
     settings = RunSettings(tmp_path / "out", None, json.dumps(reviewed_names([]), sort_keys=True),
-                           DocumentLimits(seconds=5))
+                           limits=DocumentLimits(seconds=5))
     everything, seed = discover_documents(corpus)
-    extract_documents([seed], {}, settings)  # the first document of a process loads jieba's dictionary
-    slow, quick = extract_documents([everything, seed], {}, settings)
+    extract_documents([seed], settings)  # the first document of a process loads jieba's dictionary
+    slow, quick = extract_documents([everything, seed], settings)
     assert (slow.doc_id, slow.status, slow.error) == ("everything", "failed",
                                                       "too slow: extraction took longer than the limit of 5 s")
     assert (quick.doc_id, quick.status, quick.error) == ("seed", "ok", None) and quick.entities > 0, (slow, quick)
