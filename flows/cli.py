@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from datetime import datetime, timezone
@@ -19,10 +20,17 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Text mining of the literature on China's overseas industrial parks.")
 console = Console(stderr=True)
 
+def _finite(value: float) -> float:
+    """Click's range lets inf and nan through."""
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is no limit: give a number of at least 0 (0: no limit)")
+    return value
+
+
 # The defaults are `pipeline.limits.DEFAULT_LIMITS`'s, not imported here: importing `pipeline` loads spaCy.
-MaxDocumentMB = Annotated[float, typer.Option(min=0, help="Largest file, and largest text a file gives (UTF-8), in "
+MaxDocumentMB = Annotated[float, typer.Option(min=0, callback=_finite, help="Largest file, and largest text a file gives (UTF-8), in "
                                                          "MB; a larger document gets a failed record (0: no limit).")]
-DocumentSeconds = Annotated[float, typer.Option(min=0, help="Time to extract one document, in seconds; a slower one "
+DocumentSeconds = Annotated[float, typer.Option(min=0, callback=_finite, help="Time to extract one document, in seconds; a slower one "
                                                            "gets a failed record (0: no limit).")]
 
 

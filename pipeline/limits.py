@@ -8,6 +8,7 @@ on. Both limits are settings (`parks extract --max-document-mb / --document-seco
 from __future__ import annotations
 
 import ctypes
+import math
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,12 @@ RESEND_SECONDS = 1.0  # an expiry that something on the way caught is sent again
 class DocumentLimits:
     max_mb: float = 20.0  # of a file read, and of the text it gives (UTF-8): a long book is 2-3 MB; 0: none
     seconds: float = 300.0  # to extract one document; a 300-page paper takes about 30 s here; 0: none
+
+    def __post_init__(self):
+        for name in ("max_mb", "seconds"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number of at least 0 (0: no limit), not {value!r}")
 
     def check_size(self, size_bytes: int, what: str = "") -> None:
         """Raise `TooLarge` when `size_bytes` is over the limit."""
@@ -85,9 +92,9 @@ def time_budget(seconds: float, what: str = "extraction"):
             _send(thread_id, None)  # one sent while the block was ending
 
     watcher = threading.Thread(target=expire, name="time-budget", daemon=True)
-    watcher.start()
     expired = False
     try:
+        watcher.start()  # inside: an expiry landing before `start` returns is still caught and the watcher stopped
         yield
     except _Expired:
         expired = True

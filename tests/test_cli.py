@@ -70,6 +70,8 @@ def test_extract_writes_every_record_and_reports_failures(small_corpus, tmp_path
     (["extract", "--corpus", "no/such/folder"], "no/such/folder is not a folder"),
     (["extract", "--corpus", str(CORPUS), "--only", "no-such-doc"], "unknown doc_id: no-such-doc"),
     (["extract", "--frobnicate"], "No such option"),
+    (["extract", "--document-seconds", "inf"], "inf is no limit"),
+    (["add", "x.txt", "--max-document-mb", "inf"], "inf is no limit"),
 ])
 def test_usage_errors_exit_2(args, message, parks_home):
     result = runner.invoke(app, args)

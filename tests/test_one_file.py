@@ -213,3 +213,22 @@ def test_the_command_line_limits_default_to_the_library_limits():
         parameters = inspect.signature(command).parameters
         assert (parameters["max_document_mb"].default, parameters["document_seconds"].default) == \
             (DEFAULT_LIMITS.max_mb, DEFAULT_LIMITS.seconds)
+
+
+def test_a_budget_that_expires_at_once_stays_inside_its_block():
+    """The watcher fired before it had started to be watched: its exception escaped the block and
+    it went on sending one every second into the thread, wherever that thread had gone."""
+    import threading
+    import time
+
+    from pipeline.errors import TooSlow
+    from pipeline.limits import time_budget
+
+    for _ in range(300):
+        try:
+            with time_budget(1e-6):
+                pass
+        except TooSlow as err:
+            assert str(err) == "too slow: extraction took longer than the limit of 1e-06 s"
+    time.sleep(1.5)  # a watcher left running would have sent one more by now
+    assert not [t for t in threading.enumerate() if t.name == "time-budget"]
