@@ -85,7 +85,11 @@ def tools(reviewed: str) -> tuple[Segmenter, Resources]:
 
 @lru_cache(maxsize=4)
 def review_store(path: Path) -> ReviewStore:
-    """Once per process: the decisions database, opened for reading as records are written."""
+    """Once per process: the decisions database, opened for reading as records are written. The
+    flow made it before any task ran; one missing here (a Dask worker on a machine that does not
+    share the data folder) is an error, never a new empty database that would drop the decisions."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no review database at {path}: workers need the data folder the flow uses")
     return ReviewStore(path)
 
 
@@ -150,11 +154,11 @@ def extract_document(doc: CorpusDocument, settings: RunSettings) -> DocumentOutc
                     extracted = build_record(doc, ingested, segmentation, found, resources)
                 if cache:
                     cache.put_record(extracted_key, extracted)
+        return _outcome(write_reviewed(extracted, settings), started, served)
     except Exception as err:  # a bug on one document must not cost the others their records
         if is_transient(err):
             raise
         return _outcome(write_failed(doc, err, settings), started, None)
-    return _outcome(write_reviewed(extracted, settings), started, served)
 
 
 def document_record_key(doc: CorpusDocument, ingested: IngestedText, resources: Resources) -> str:
@@ -205,8 +209,15 @@ def cached_figures(text: str, segmentation: Segmentation, resources: Resources, 
 
 
 def write_failed(doc: CorpusDocument, error: BaseException, settings: RunSettings) -> DocumentRecord:
-    """The failed record of a document whose extraction raised, written with its decisions."""
-    return write_reviewed(failed_record(doc, failure_reason(doc, error), tools(settings.reviewed)[1]), settings)
+    """The failed record of a document whose extraction (or writing) raised, written with its
+    decisions. Never raises: a record that cannot be written either (a full disk, no permission)
+    still gives the run its reason, with why it was not written."""
+    record = failed_record(doc, failure_reason(doc, error), tools(settings.reviewed)[1])
+    try:
+        return write_reviewed(record, settings)
+    except Exception as write_error:
+        return record.model_copy(update={"error": f"{record.error}; record not written: "
+                                                  f"{type(write_error).__name__}: {write_error}"})
 
 
 def _not_extracted(doc: CorpusDocument, error: Exception, settings: RunSettings, started: float) -> DocumentOutcome:
@@ -314,6 +325,8 @@ def _extract_corpus(corpus_dir: Path, out_dir: Path, only: list[str] | None, sho
         temporaries = sum(remove_stale_temporaries(folder, wall_started) for folder in written_folders(out_dir))
     temporaries += remove_stale_temporaries(cache_dir, wall_started, recursive=True) if cache_dir else 0
     review_db = Path(review_db) if review_db is not None else None
+    if review_db:
+        ReviewStore(review_db).close()  # made here when no review happened yet, for the tasks to read
     decisions = review_store(review_db).decisions() if review_db else []  # for the gazetteers only
     settings = RunSettings(out_dir, cache_dir, json.dumps(reviewed_names(decisions), sort_keys=True,
                                                           ensure_ascii=False), review_db, limits)

@@ -113,6 +113,8 @@ def failure_reason(doc: CorpusDocument, error: BaseException) -> str:
     the error of a bug."""
     if isinstance(error, ParksError):
         return str(error)
+    if isinstance(error, OSError) and error.filename is not None and str(error.filename) != str(doc.path):
+        return f"file system error: {error}"  # another file than the document's: the record's, say
     if isinstance(error, PermissionError):
         return f"permission denied: {doc.relative_path}"
     if isinstance(error, OSError) and error.errno == errno.ELOOP:
@@ -212,14 +214,13 @@ def update_record(record: DocumentRecord, out_dir: Path) -> DocumentRecord:
     stay while its text is the same (themes are corpus-level), and a byte-identical record (with
     its modification time) is left alone."""
     path = record_path(out_dir, record.doc_id)
-    previous = path.read_text(encoding="utf-8") if path.exists() else None
-    if previous is not None:
-        try:
-            old = DocumentRecord.model_validate_json(previous)
-        except ValueError:
-            old = None
-        if old is not None and old.text == record.text:
-            record = record.model_copy(update={"themes": old.themes})
+    try:
+        previous = path.read_text(encoding="utf-8") if path.exists() else None
+        old = DocumentRecord.model_validate_json(previous) if previous is not None else None
+    except (OSError, ValueError):  # a damaged previous record is replaced, not a reason to fail
+        previous = old = None
+    if old is not None and old.text == record.text:
+        record = record.model_copy(update={"themes": old.themes})
     content = record_json(record)
     if content != previous:
         write_atomically(path, content)

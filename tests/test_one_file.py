@@ -232,3 +232,26 @@ def test_a_budget_that_expires_at_once_stays_inside_its_block():
             assert str(err) == "too slow: extraction took longer than the limit of 1e-06 s"
     time.sleep(1.5)  # a watcher left running would have sent one more by now
     assert not [t for t in threading.enumerate() if t.name == "time-budget"]
+
+
+def test_a_damaged_previous_record_is_replaced_and_an_unwritable_one_reported(tmp_path):
+    """Writing a record read the previous one outside any guard: a record file that is not UTF-8
+    raised out of the document's task and cost its whole batch; a record that cannot be written
+    at all must still leave its document a reason."""
+    from flows.extract import RunSettings, extract_documents
+    from pipeline.review import reviewed_names
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / "seed.txt")
+    (corpus / "other.txt").write_text("中白工业园位于白俄罗斯明斯克州。", encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "documents").mkdir(parents=True)
+    (out / "documents" / "seed.json").write_bytes(b'{"doc_id": "seed", "text": "\xff\xfe broken')
+    (out / "documents" / "other.json").mkdir()  # where the record should go, a folder: no write can succeed
+    settings = RunSettings(out, None, json.dumps(reviewed_names([]), sort_keys=True))
+    other, seed = extract_documents(discover_documents(corpus), settings)
+    assert (seed.status, seed.error) == ("ok", None)
+    assert json.loads((out / "documents" / "seed.json").read_text(encoding="utf-8"))["status"] == "ok"
+    assert other.status == "failed" and other.error.startswith("file system error: [Errno 21] Is a directory:") \
+        and "; record not written: IsADirectoryError" in other.error
