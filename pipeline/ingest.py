@@ -121,14 +121,31 @@ def decode_text_bytes(data: bytes) -> DecodedText:
     if _looks_like_utf16(data):
         encoding = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
         return DecodedText(_checked_text(data.decode(encoding)))
-    guess = chardet.detect(data, prefer_superset=True)
+    mostly_utf8 = data.decode("utf-8", errors="replace")
+    bad = mostly_utf8.count("\ufffd")
+    if len(mostly_utf8) - len(mostly_utf8.encode("ascii", "ignore")) >= 20 * bad:
+        # UTF-8 with a few stray bytes (a cut or a bad copy), not a legacy encoding, whose letters
+        # are almost never valid UTF-8 sequences
+        return DecodedText(_checked_text(mostly_utf8), [f"encoding: UTF-8 with {bad} invalid byte sequences, "
+                                                        "shown as U+FFFD"])
+    guess = chardet.detect(_non_ascii_lines(data), prefer_superset=True)
     if guess["encoding"] is None:
         raise NotText("binary content, not text (no text encoding fits)")
     encoding = codecs.lookup(guess["encoding"]).name
-    text = _checked_text(data.decode(encoding, errors="replace"))  # chardet reads the first 200 kB only
-    if guess["confidence"] > chardet.MINIMUM_THRESHOLD:
-        return DecodedText(text)
-    return DecodedText(text, [f"encoding: guessed {encoding} (not UTF-8; check the text)"])
+    text = _checked_text(data.decode(encoding, errors="replace"))
+    warnings = [] if guess["confidence"] > chardet.MINIMUM_THRESHOLD else [
+        f"encoding: guessed {encoding} (not UTF-8; check the text)"]
+    undecodable = text.count("\ufffd")
+    if undecodable:
+        warnings.append(f"encoding: {undecodable} byte sequences not {encoding}, shown as U+FFFD")
+    return DecodedText(text, warnings)
+
+
+def _non_ascii_lines(data: bytes, most: int = 200_000) -> bytes:
+    """What chardet should weigh: the lines with non-ASCII bytes (it reads only its first 200 kB,
+    so an English preface would otherwise decide the encoding of the Chinese after it)."""
+    lines = [line for line in data.split(b"\n") if not line.isascii()]
+    return b"\n".join(lines)[:most]
 
 
 def _looks_like_utf16(data: bytes) -> bool:

@@ -240,3 +240,19 @@ def test_every_failure_is_a_parks_error():
     for failure in (errors.EncryptedPDF, errors.CorruptPDF, errors.NeedsOCR, errors.EmptyDocument,
                     errors.NotText, errors.UnsupportedFormat, errors.MissingFile):
         assert issubclass(failure, errors.IngestError) and issubclass(failure, errors.ParksError)
+
+
+def test_utf8_with_one_stray_byte_stays_utf8_with_a_warning():
+    """Strict UTF-8 failed on one bad byte and chardet then read a Chinese paper as cp737."""
+    head, tail = corpus_text("bri-zh/ChinaXiv-201704.00221V1.md")[:3000].split("\n", 1)
+    decoded = decode_text_bytes(head.encode("utf-8") + b"\x80\n" + tail.encode("utf-8"))
+    assert decoded.text == head + "\ufffd\n" + tail
+    assert decoded.warnings == ["encoding: UTF-8 with 1 invalid byte sequences, shown as U+FFFD"]
+
+
+def test_an_english_preface_does_not_decide_the_encoding_of_the_chinese_after_it():
+    """chardet reads its first 200 kB only: 218 kB of English before GBK Chinese gave cp1252."""
+    english = "The China-Belarus Industrial Park lies near Minsk. " * 4300 + "\n"
+    chinese = "中白工业园位于白俄罗斯明斯克州，占地面积112.5平方公里。\n" * 20
+    decoded = decode_text_bytes(english.encode("ascii") + chinese.encode("gbk"))
+    assert decoded.text == english + chinese and decoded.warnings == []
