@@ -26,7 +26,7 @@ from pipeline.cache import StageCache, figures_key, ingest_key, record_key, segm
 from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
 from pipeline.dataset import build_dataset, write_dataset
 from pipeline.entities import Mention
-from pipeline.errors import NotReadable
+from pipeline.errors import NotReadable, TooLarge
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
 from pipeline.linking import find_document_figures, tag_entities
@@ -175,10 +175,12 @@ def serve_cached(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome 
     started = time.perf_counter()
     cache = StageCache(settings.cache_dir)
     try:
+        settings.limits.check_size(doc.path.stat().st_size)  # before reading it to hash it
         ingested = cache.get_ingested(ingest_key(file_sha256(doc.path)))
         extracted = cache.get_record(document_record_key(doc, ingested, tools(settings.reviewed)[1])) if ingested else None
         if extracted is None:
             return None
+        settings.limits.check_text(extracted.text)  # the limits may be lower than when it was cached
         return _outcome(write_reviewed(extracted, settings), started, "record")
     except Exception:  # the task will retry, or report, whatever went wrong
         return None
@@ -212,7 +214,8 @@ def write_failed(doc: CorpusDocument, error: BaseException, settings: RunSetting
     """The failed record of a document whose extraction (or writing) raised, written with its
     decisions. Never raises: a record that cannot be written either (a full disk, no permission)
     still gives the run its reason, with why it was not written."""
-    record = failed_record(doc, failure_reason(doc, error), tools(settings.reviewed)[1])
+    record = failed_record(doc, failure_reason(doc, error), tools(settings.reviewed)[1],
+                           hash_file=not isinstance(error, TooLarge))
     try:
         return write_reviewed(record, settings)
     except Exception as write_error:

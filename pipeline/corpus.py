@@ -165,7 +165,10 @@ def _corpus_files(corpus_dir: Path) -> list[tuple[Path, str | None]]:
 
 
 def _catalog_path_problem(entry: CatalogEntry, corpus_dir: Path) -> str | None:
-    """Why a catalog path not found in the corpus must not be read: it leads out of the folder."""
+    """Why a catalog path not found in the corpus must not be read: it is no path, or it leads out
+    of the folder."""
+    if "\x00" in entry.path:
+        return f"catalog path {entry.path!r} is not a valid path (it holds a NUL character)"
     if Path(entry.path).is_absolute() or not _inside(os.path.realpath(corpus_dir / entry.path),
                                                        os.path.realpath(corpus_dir)):
         return f"catalog path {entry.path!r} is outside the corpus folder"

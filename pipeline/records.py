@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline import __version__, cleaning
 from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256, mend_text
-from pipeline.errors import NotReadable, ParksError
+from pipeline.errors import NotReadable, ParksError, TooLarge
 from pipeline.files import RECORDS_DIR, write_atomically
 from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
 from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
@@ -124,12 +124,12 @@ def failure_reason(doc: CorpusDocument, error: BaseException) -> str:
     return f"internal error: {type(error).__name__}: {error}"
 
 
-def failed_record(doc: CorpusDocument, reason: str, resources: Resources) -> DocumentRecord:
+def failed_record(doc: CorpusDocument, reason: str, resources: Resources, hash_file: bool = True) -> DocumentRecord:
     """A record that says why a document gave no text; its catalog metadata is kept. Never
-    raises: a file that cannot be read (or must not be) gets no sha256, a reason naming a file
-    whose name is not UTF-8 is mended."""
+    raises: a file that cannot be read (or must not be, or is too large to read: `hash_file`
+    False) gets no sha256, a reason naming a file whose name is not UTF-8 is mended."""
     try:
-        sha256 = file_sha256(doc.path) if not doc.unreadable and doc.path.is_file() else ""
+        sha256 = file_sha256(doc.path) if hash_file and not doc.unreadable and doc.path.is_file() else ""
     except OSError:
         sha256 = ""
     return DocumentRecord(
@@ -154,7 +154,7 @@ def extract_corpus_document(doc: CorpusDocument, segmenter: Segmenter, resources
             ingested = ingest_file(doc.path, limits)
             return record_from_text(doc, ingested, segmenter, resources)
     except (ParksError, OSError) as err:
-        return failed_record(doc, failure_reason(doc, err), resources)
+        return failed_record(doc, failure_reason(doc, err), resources, hash_file=not isinstance(err, TooLarge))
 
 
 def record_from_text(doc: CorpusDocument, ingested: IngestedText, segmenter: Segmenter,

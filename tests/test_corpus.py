@@ -78,7 +78,8 @@ def test_paths_that_lead_out_of_the_corpus_or_loop_are_listed_with_why(tmp_path)
     (corpus / "catalog.json").write_text(json.dumps([
         {"doc_id": "escape", "path": "../../secret/secret.txt"},
         {"doc_id": "absolute", "path": str(tmp_path / "secret" / "secret.txt")},
-        {"doc_id": "through-link", "path": "outside/secret.txt"}]), encoding="utf-8")
+        {"doc_id": "through-link", "path": "outside/secret.txt"},
+        {"doc_id": "nul", "path": "paper\u0000.md"}]), encoding="utf-8")
     (corpus / "linked.txt").symlink_to(tmp_path / "secret" / "secret.txt")
     (corpus / "outside").symlink_to(tmp_path / "secret")
     (corpus / "a.txt").symlink_to("b.txt")
@@ -97,6 +98,7 @@ def test_paths_that_lead_out_of_the_corpus_or_loop_are_listed_with_why(tmp_path)
         ("escape", "../../secret/secret.txt", "catalog path '../../secret/secret.txt' is outside the corpus folder"),
         ("gone", "sub/gone.txt", "broken symlink: sub/gone.txt"),
         ("linked", "linked.txt", "symlink 'linked.txt' points outside the corpus folder"),
+        ("nul", "paper\x00.md", "catalog path 'paper\\x00.md' is not a valid path (it holds a NUL character)"),
         ("outside", "outside", "symlink 'outside' points outside the corpus folder"),
         ("paper", "paper.md", None),
         ("same", "sub/same.md", None),

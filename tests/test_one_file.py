@@ -124,8 +124,28 @@ def test_a_file_over_the_size_limit_is_never_read(tmp_path, segmenter, resources
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert (record.status, record.error) == ("failed", "too large: 25.0 MB, limit 20 MB")
-    assert peak < 4_000_000  # hashed in 1 MB chunks, never held whole
+    assert (record.status, record.error, record.source.sha256) == ("failed", "too large: 25.0 MB, limit 20 MB", "")
+    assert peak < 4_000_000  # never held whole (and not hashed either)
+
+
+def test_a_cached_record_is_not_served_past_a_lower_size_limit(tmp_path):
+    """Served from the cache, a document escaped the size limit the run was given."""
+    from flows.extract import RunSettings, extract_documents, serve_cached
+    from pipeline.review import reviewed_names
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / "seed.txt")
+    [seed] = discover_documents(corpus)
+    reviewed = json.dumps(reviewed_names([]), sort_keys=True)
+    cached = RunSettings(tmp_path / "out", tmp_path / "cache", reviewed)
+    [first] = extract_documents([seed], cached)
+    assert first.status == "ok" and serve_cached(seed, cached).cached == "record"
+    lower = RunSettings(tmp_path / "out", tmp_path / "cache", reviewed, limits=DocumentLimits(max_mb=0.001))
+    assert serve_cached(seed, lower) is None
+    [again] = extract_documents([seed], lower)
+    size = SEED.stat().st_size / 1e6
+    assert (again.status, again.error) == ("failed", f"too large: {size:.1f} MB, limit 0.001 MB")
 
 
 def test_the_text_a_file_gives_is_held_to_the_size_limit_too(tmp_path):
