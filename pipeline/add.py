@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.corpus import discover_documents, doc_id_for, file_sha256, load_catalog, write_catalog
 from pipeline.errors import ParksError
 from pipeline.ingest import FORMATS, ingest_file
-from pipeline.limits import DEFAULT_LIMITS, DocumentLimits
+from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
 from pipeline.records import guess_metadata
 from pipeline.segment import detect_language
 from pipeline.types import CatalogEntry
@@ -55,7 +55,7 @@ def add_documents(paths: list[Path], corpus_dir: Path, title: str | None = None,
                   authors: list[str] | None = None, lang: str | None = None,
                   limits: DocumentLimits = DEFAULT_LIMITS) -> list[AddOutcome]:
     """Copy the files into `corpus_dir/added/` and catalog them; the catalog is written once, at the end.
-    A file over `limits` (size) or one that cannot be read is refused with the reason."""
+    A file over `limits` (size, time to read it) or one that cannot be read is refused with the reason."""
     corpus_dir = Path(corpus_dir)
     catalog = load_catalog(corpus_dir)
     documents = discover_documents(corpus_dir)
@@ -80,7 +80,8 @@ def add_documents(paths: list[Path], corpus_dir: Path, title: str | None = None,
             outcome.refused = f"already in the corpus as {known_sha[sha]} (same sha256)"
             continue
         try:
-            ingested = ingest_file(source, limits)
+            with time_budget(limits.seconds, "reading it"):
+                ingested = ingest_file(source, limits)
         except ParksError as err:
             outcome.refused = f"cannot be read: {err}"
             continue

@@ -56,7 +56,10 @@ def _take(path: Path, blocking: bool) -> int | None:
     it and not `blocking`. A holder removes the file as it lets go (no lock file outlives its run),
     so a lock won on a file already removed is let go and taken on the file now at `path`."""
     while True:
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except PermissionError:  # a teammate's lock file (a killed run's): flock needs no write access
+            handle = os.open(path, os.O_RDONLY)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
             if _is_at(handle, path):
@@ -120,9 +123,12 @@ def exclusive_run(out_dir: Path):
         raise RunInProgress(f"{Path(out_dir)} is being written by another parks run ({_holder(path)}): wait for it "
                             "to finish, or stop it, then run again")
     try:
-        os.ftruncate(handle, 0)  # what a killed holder wrote
-        os.write(handle, json.dumps({"pid": os.getpid(), "started": datetime.now(timezone.utc)
-                                     .isoformat(timespec="seconds")}).encode())
+        try:
+            os.ftruncate(handle, 0)  # what a killed holder wrote
+            os.write(handle, json.dumps({"pid": os.getpid(), "started": datetime.now(timezone.utc)
+                                         .isoformat(timespec="seconds")}).encode())
+        except OSError:  # opened read-only (another user's file): the lock holds all the same
+            pass
         _runs_held.add(folder)
         yield
     finally:

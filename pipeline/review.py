@@ -269,7 +269,7 @@ class ReviewStore:
 def _utf8(path: Path) -> str:
     data = Path(path).read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark, as Windows editors save, is no decision
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise ReviewError(f"{path}, line {line}, byte {err.start}: not UTF-8") from None

@@ -85,10 +85,11 @@ class RecordCache:
         path = self.folder / f"{doc_id}.json"  # the pattern allows no '/' and no leading '.': inside the folder
         if not re.fullmatch(DOC_ID, doc_id) or not path.is_file():
             raise HTTPException(404, f"no document {doc_id!r}")
-        mtime = path.stat().st_mtime_ns
+        stat = path.stat()
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # every write is a new file (rename): a new inode
         cached = self._cache.get(doc_id)
-        if not cached or cached[0] != mtime:
-            cached = (mtime, read_record(path))
+        if not cached or cached[0] != version:
+            cached = (version, read_record(path))
             self._cache[doc_id] = cached
         return cached[1]
 
@@ -154,7 +155,9 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
         host = request.headers.get("host", "")
         changes_state = request.method not in ("GET", "HEAD")
         if not host_allowed(host):
-            response = JSONResponse({"detail": f"host not allowed: {host!r}"}, status_code=421)
+            response = JSONResponse({"detail": f"host not allowed: {host!r}; open the app at 127.0.0.1 or localhost, or "
+                                               "start it with --host set to the name used to reach it"},
+                                    status_code=421)
         elif changes_state and (refused := _cross_origin(request, host)):
             response = JSONResponse({"detail": refused}, status_code=403)
         elif changes_state and not secrets.compare_digest(  # as bytes: a header may hold any Latin-1 character

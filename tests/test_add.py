@@ -78,3 +78,11 @@ def test_a_file_over_the_size_limit_is_refused_with_the_limit(corpus):
     size = (PDFS / "chinese-zh.pdf").stat().st_size / 1e6
     assert outcome.refused == f"cannot be read: too large: {size:.1f} MB, limit 0.001 MB"
     assert not (corpus / "added").exists()
+
+
+def test_a_file_slower_to_read_than_the_time_limit_is_refused(corpus):
+    from pipeline.limits import DocumentLimits
+
+    [outcome] = add_documents([PDFS / "chinese-zh.pdf"], corpus, limits=DocumentLimits(seconds=1e-6))
+    assert outcome.refused == "cannot be read: too slow: reading it took longer than the limit of 1e-06 s"
+    assert not (corpus / "added").exists()

@@ -213,6 +213,13 @@ def test_import_of_a_file_that_is_not_utf8_is_refused(record, store, tmp_path, m
     assert result.exit_code == 2 and "not UTF-8" in result.output and "Traceback" not in result.output
 
 
+def test_an_import_file_saved_with_a_byte_order_mark_is_read(record, store, tmp_path):
+    path = tmp_path / "decisions.jsonl"
+    decisions = good_decisions(record)
+    path.write_bytes(b"\xef\xbb\xbf" + "".join(d.as_json() + "\n" for d in decisions).encode("utf-8"))
+    assert store.import_(path) == (len(decisions), 0)
+
+
 def test_a_stored_decision_that_cannot_be_applied_becomes_an_orphan(record, store):
     correction = decide(record, MONOGRAPHS, "correct", "Li", {"value": 3.0})
     store.add(replace(correction, after={"start": "abc"}))  # as an older database may hold it

@@ -12,6 +12,7 @@ from pipeline.review_app import create_app
 SEED = "002_f3389fd23886204c"
 ORIGIN = "http://127.0.0.1:8765"
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY"}
+HOST_HINT = "; open the app at 127.0.0.1 or localhost, or start it with --host set to the name used to reach it"
 
 
 @pytest.fixture()
@@ -52,7 +53,7 @@ def assert_security_headers(response):
                                   "localhost.evil.example:8765", "127.0.0.1:notaport", ""])
 def test_a_host_that_is_not_this_machine_is_refused_on_every_route(client, path, host):
     response = client.get(path, headers={"Host": host})
-    assert (response.status_code, response.json()) == (421, {"detail": f"host not allowed: {host!r}"})
+    assert (response.status_code, response.json()) == (421, {"detail": f"host not allowed: {host!r}" + HOST_HINT})
     assert "csrf" not in response.text
     assert_security_headers(response)
 
@@ -98,8 +99,8 @@ def test_the_review_command_allows_its_host(out, store, monkeypatch, tmp_path):
     ({"Origin": "http://127.0.0.1:8766"}, "cross-origin request refused: Origin 'http://127.0.0.1:8766'"),
     ({"Origin": None, "Referer": "http://evil.example/#/doc/x"},
      "cross-origin request refused: Referer 'http://evil.example/#/doc/x'"),
-    ({"Origin": None, "Host": "evil.example", "Referer": "http://evil.example/"}, "host not allowed: 'evil.example'"),
-    ({"Origin": "http://evil.example", "Host": "evil.example"}, "host not allowed: 'evil.example'"),
+    ({"Origin": None, "Host": "evil.example", "Referer": "http://evil.example/"}, "host not allowed: 'evil.example'" + HOST_HINT),
+    ({"Origin": "http://evil.example", "Host": "evil.example"}, "host not allowed: 'evil.example'" + HOST_HINT),
 ])
 def test_state_changing_requests_need_this_origin(client, store, headers, reason):
     entity = client.get(f"/api/documents/{SEED}").json()["entities"][0]
