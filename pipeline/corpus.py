@@ -21,7 +21,8 @@ _NOT_DOCUMENTS = {CATALOG_NAME, "README.md", "NOTICE.md", "LICENSE", "LICENSE.md
 
 
 class CatalogError(ValueError):
-    """The catalog file itself is unreadable: the whole run stops, since metadata would be wrong."""
+    """The catalog file, or the corpus folder itself, is unreadable: the whole run stops, since
+    metadata would be wrong (or every record would look removed)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ def _corpus_files(corpus_dir: Path) -> list[tuple[Path, str | None]]:
         try:
             entries = list(os.scandir(folder))
         except OSError as err:
+            if folder == corpus_dir:  # nothing can be known of the corpus: no run may start on it
+                raise CatalogError(f"{corpus_dir}: cannot list the corpus folder ({err.strerror or err})") from None
             relative = folder.relative_to(corpus_dir).as_posix()
             found.append((folder, f"{(err.strerror or str(err)).lower()}: {relative}/ (folder not read)"))
             continue

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,18 @@ def test_a_file_name_that_is_not_utf8_is_shown_mended(tmp_path):
     assert (doc.doc_id, doc.relative_path, doc.path.read_text(encoding="utf-8")) == \
         ("Great-Stone-f0e49e8b1c", "Great Stone \ufffd.md", "# paper")
     assert doc.warnings == ("file name is not UTF-8: shown with U+FFFD for the bytes that are not",)
+
+
+def test_a_corpus_folder_that_cannot_be_listed_stops_the_run(tmp_path, monkeypatch):
+    """It was one failed pseudo-document '.', and a full run then pruned the records."""
+    listing = os.scandir
+
+    def refuse_the_root(folder):
+        if Path(folder) == tmp_path:
+            raise PermissionError(13, "Permission denied")
+        return listing(folder)
+
+    monkeypatch.setattr(os, "scandir", refuse_the_root)
+    with pytest.raises(CatalogError) as refused:
+        discover_documents(tmp_path)
+    assert str(refused.value) == f"{tmp_path}: cannot list the corpus folder (Permission denied)"
