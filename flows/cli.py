@@ -266,7 +266,7 @@ def evaluate(
     relations (gold/parks/)."""
     from pipeline.evaluation import (ENTITY_TYPES, THEMES_GOLD, THEMES_HELDOUT, evaluate as score, evaluate_parks,
                                      evaluate_themes)
-    from pipeline.records import write_atomically
+    from pipeline.files import write_atomically
     from pipeline.themes import load_taxonomy
 
     for folder, option in ((records, "--records"), (gold, "--gold")):

@@ -136,12 +136,13 @@ def extract_document(doc: CorpusDocument, settings: RunSettings) -> DocumentOutc
             if cache and doc.path.is_file():
                 limits.check_size(doc.path.stat().st_size)  # before hashing it to look it up
                 ingested = cache.get_ingested(ingest_key(file_sha256(doc.path)))
-                served = "ingest" if ingested else None
+                if ingested:
+                    served = "ingest"
+                    limits.check_text(ingested.text)  # measured against the limit of the run that cached it
             if ingested is None:
                 ingested = ingest_file(doc.path, limits)
                 if cache:
                     cache.put_ingested(ingest_key(ingested.sha256), ingested)
-            limits.check_text(ingested.text)  # a cached text was measured against the limit of its run
             extracted_key = document_record_key(doc, ingested, resources)
             extracted = cache.get_record(extracted_key) if cache else None
             if extracted is not None:
@@ -311,60 +312,53 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
     One run at a time writes `out_dir` (`exclusive_run`, unless this process holds it already);
     a full run that would remove many records (an empty or unmounted corpus) is refused before
     anything is written (`check_prune`), unless `prune`."""
-    out_dir = Path(out_dir)
+    out_dir, cache_dir = Path(out_dir), Path(cache_dir) if cache_dir else None
     with nullcontext() if holds_run(out_dir) else exclusive_run(out_dir):
-        return _extract_corpus(Path(corpus_dir), out_dir, only, show_progress, review_db,
-                               Path(cache_dir) if cache_dir else None, parallel, prune, limits)
-
-
-def _extract_corpus(corpus_dir: Path, out_dir: Path, only: list[str] | None, show_progress: bool,
-                    review_db: Path | None, cache_dir: Path | None, parallel: int, prune: bool,
-                    limits: DocumentLimits) -> RunSummary:
-    started, wall_started = time.perf_counter(), time.time()
-    documents = select_documents(discover_documents(corpus_dir), only)
-    if not only and not prune:
-        check_prune(out_dir, {d.doc_id for d in documents})
-    with record_lock(out_dir):  # no record is being written: what a crash left is all that matches
-        temporaries = sum(remove_stale_temporaries(folder, wall_started) for folder in written_folders(out_dir))
-    temporaries += remove_stale_temporaries(cache_dir, wall_started, recursive=True) if cache_dir else 0
-    review_db = Path(review_db) if review_db is not None else None
-    if review_db:
-        ReviewStore(review_db).close()  # made here when no review happened yet, for the tasks to read
-    decisions = review_store(review_db).decisions() if review_db else []  # for the gazetteers only
-    settings = RunSettings(out_dir, cache_dir, json.dumps(reviewed_names(decisions), sort_keys=True,
-                                                          ensure_ascii=False), review_db, limits)
-    resources = tools(settings.reviewed)[1]
-    write_schema(out_dir)
-    summary = RunSummary(pipeline=pipeline_info(resources), temporaries_removed=temporaries)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), disable=not show_progress, transient=True)
-    with progress:
-        bar = progress.add_task("extracting", total=len(documents))
-        outcomes = {}
-        for doc in documents:  # unchanged documents first, without tasks
-            served = serve_cached(doc, settings)
-            if served:
-                outcomes[doc.doc_id] = served
-                progress.advance(bar)
-        pending = [doc for doc in documents if doc.doc_id not in outcomes]
-        size = documents_per_task(len(pending), parallel)
-        batches = [pending[i:i + size] for i in range(0, len(pending), size)]
-        # Small arguments, no `quote()`: Dask turns a NamedTuple into a plain tuple.
-        futures = {extract_documents_task.submit(batch, settings): batch for batch in batches}
-        submitted = time.perf_counter()
-        for future in as_completed(list(futures)):
-            batch = futures[future]
-            try:
-                outcomes.update((outcome.doc_id, outcome) for outcome in future.result())
-            except Exception as err:  # retries spent, or a worker died: the run goes on
-                outcomes.update((doc.doc_id, _not_extracted(doc, err, settings, submitted)) for doc in batch)
-            progress.update(bar, description=f"extracted {batch[-1].doc_id}")
-            progress.advance(bar, len(batch))
-    summary.outcomes = [outcomes[doc.doc_id] for doc in documents]
-    if not only:
-        summary.pruned = prune_records(out_dir, {d.doc_id for d in documents})
-    theme_map = themes(out_dir)
-    summary.themes = {t["id"]: sum(t["passages_by_language"].values()) for t in theme_map["themes"]}
-    summary.dataset = dataset(out_dir)
-    summary.seconds = round(time.perf_counter() - started, 3)
-    return summary
+        started, wall_started = time.perf_counter(), time.time()
+        documents = select_documents(discover_documents(Path(corpus_dir)), only)
+        if not only and not prune:
+            check_prune(out_dir, {d.doc_id for d in documents})
+        with record_lock(out_dir):  # no record is being written: what a crash left is all that matches
+            temporaries = sum(remove_stale_temporaries(folder, wall_started) for folder in written_folders(out_dir))
+        temporaries += remove_stale_temporaries(cache_dir, wall_started, recursive=True) if cache_dir else 0
+        review_db = Path(review_db) if review_db is not None else None
+        if review_db:
+            ReviewStore(review_db).close()  # made here when no review happened yet, for the tasks to read
+        decisions = review_store(review_db).decisions() if review_db else []  # for the gazetteers only
+        settings = RunSettings(out_dir, cache_dir, json.dumps(reviewed_names(decisions), sort_keys=True,
+                                                              ensure_ascii=False), review_db, limits)
+        resources = tools(settings.reviewed)[1]
+        write_schema(out_dir)
+        summary = RunSummary(pipeline=pipeline_info(resources), temporaries_removed=temporaries)
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), disable=not show_progress, transient=True)
+        with progress:
+            bar = progress.add_task("extracting", total=len(documents))
+            outcomes = {}
+            for doc in documents:  # unchanged documents first, without tasks
+                served = serve_cached(doc, settings)
+                if served:
+                    outcomes[doc.doc_id] = served
+                    progress.advance(bar)
+            pending = [doc for doc in documents if doc.doc_id not in outcomes]
+            size = documents_per_task(len(pending), parallel)
+            batches = [pending[i:i + size] for i in range(0, len(pending), size)]
+            # Small arguments, no `quote()`: Dask turns a NamedTuple into a plain tuple.
+            futures = {extract_documents_task.submit(batch, settings): batch for batch in batches}
+            submitted = time.perf_counter()
+            for future in as_completed(list(futures)):
+                batch = futures[future]
+                try:
+                    outcomes.update((outcome.doc_id, outcome) for outcome in future.result())
+                except Exception as err:  # retries spent, or a worker died: the run goes on
+                    outcomes.update((doc.doc_id, _not_extracted(doc, err, settings, submitted)) for doc in batch)
+                progress.update(bar, description=f"extracted {batch[-1].doc_id}")
+                progress.advance(bar, len(batch))
+        summary.outcomes = [outcomes[doc.doc_id] for doc in documents]
+        if not only:
+            summary.pruned = prune_records(out_dir, {d.doc_id for d in documents})
+        theme_map = themes(out_dir)
+        summary.themes = {t["id"]: sum(t["passages_by_language"].values()) for t in theme_map["themes"]}
+        summary.dataset = dataset(out_dir)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        return summary

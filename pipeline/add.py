@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.corpus import discover_documents, doc_id_for, file_sha256, load_catalog, write_catalog
+from pipeline.corpus import discover_documents, doc_id_for, file_sha256, load_catalog, readable_sha256, write_catalog
 from pipeline.errors import ParksError
 from pipeline.ingest import FORMATS, ingest_file
 from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
@@ -59,7 +59,7 @@ def add_documents(paths: list[Path], corpus_dir: Path, title: str | None = None,
     corpus_dir = Path(corpus_dir)
     catalog = load_catalog(corpus_dir)
     documents = discover_documents(corpus_dir)
-    known_sha = {sha: d.doc_id for d in documents if not d.unreadable and (sha := _readable_sha256(d.path))}
+    known_sha = {sha: d.doc_id for d in documents if not d.unreadable and (sha := readable_sha256(d.path))}
     used_ids = {e.doc_id for e in catalog} | {d.doc_id for d in documents}
     outcomes = []
     for source in expand(paths):
@@ -135,12 +135,3 @@ def add_documents(paths: list[Path], corpus_dir: Path, title: str | None = None,
         outcome.doc_id = doc_id
     write_catalog(corpus_dir, catalog)
     return outcomes
-
-
-def _readable_sha256(path: Path) -> str | None:
-    """The file's sha256, or None when it is no file or cannot be read (a corpus file the user
-    may not read must not stop others being added: the extraction gives it its failed record)."""
-    try:
-        return file_sha256(path) if path.is_file() else None
-    except OSError:
-        return None

@@ -24,7 +24,7 @@ import spacy
 from pipeline import cleaning, entities, figures, ingest, linking, records, resources, segment, types
 from pipeline.entities import Mention
 from pipeline.ingest import PDF_LAYOUT, IngestedText
-from pipeline.records import write_atomically
+from pipeline.files import write_atomically
 from pipeline.segment import Segmentation, Segmenter
 from pipeline.types import DocumentRecord
 

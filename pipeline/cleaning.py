@@ -32,8 +32,8 @@ _INVISIBLE = {cp: None for cp in (0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF
 _LIGATURES = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFB00, 0xFB07)}
 # A lone surrogate (half of a UTF-16 pair, from a lenient decoder or a caller's str) cannot be
 # written as UTF-8: each becomes one U+FFFD, so the text keeps its length.
-_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), 0xFFFD)
-_TRANSLATION = {**_FULLWIDTH_TO_ASCII, **_SPACES, **_INVISIBLE, **_LIGATURES, **_SURROGATES}
+LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), 0xFFFD)  # for `str.translate`
+_TRANSLATION = {**_FULLWIDTH_TO_ASCII, **_SPACES, **_INVISIBLE, **_LIGATURES, **LONE_SURROGATES}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 

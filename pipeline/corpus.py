@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from pipeline.cleaning import LONE_SURROGATES
 from pipeline.files import write_atomically
 from pipeline.types import CatalogEntry
 
@@ -45,6 +46,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def readable_sha256(path: Path) -> str | None:
+    """The file's sha256, or None when it is no file or cannot be read (no permission, a loop)."""
+    try:
+        return file_sha256(path) if path.is_file() else None
+    except OSError:
+        return None
+
+
 def doc_id_for(relative_path: str) -> str:
     """A stable, file-name-safe id from the file name: 'seeds/002_f3389.txt' -> '002_f3389'.
     Names in other scripts keep a short hash of the path, so '中白工业园.pdf' and
@@ -57,14 +66,13 @@ def doc_id_for(relative_path: str) -> str:
     return f"{slug}-{digest}" if slug else f"doc-{digest}"
 
 
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a UTF-8 file gives a lone surrogate only through one
 
 
 def mend_text(text: str) -> str:
     """`text` with lone surrogates (a JSON "\\ud800" escape, a file name that is not UTF-8)
     replaced by U+FFFD: they cannot be written as UTF-8, so a record holding one could not be written."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    return text.translate(LONE_SURROGATES)
 
 
 def _mended_value(value):

@@ -17,7 +17,8 @@ from typing import Literal
 from babel import Locale
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.records import RECORDS_DIR, read_record, write_atomically
+from pipeline.files import write_atomically
+from pipeline.records import RECORDS_DIR, read_record
 from pipeline.relations import Evidence, Relation, RelationCues, document_relations
 from pipeline.types import DocumentRecord, Entity, ReviewStatus
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from pipeline import __version__, cleaning
-from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256, mend_text
+from pipeline.corpus import CorpusDocument, doc_id_for, mend_text, readable_sha256
 from pipeline.errors import NotReadable, ParksError, TooLarge
 from pipeline.files import RECORDS_DIR, write_atomically
 from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
@@ -128,10 +128,7 @@ def failed_record(doc: CorpusDocument, reason: str, resources: Resources, hash_f
     """A record that says why a document gave no text; its catalog metadata is kept. Never
     raises: a file that cannot be read (or must not be, or is too large to read: `hash_file`
     False) gets no sha256, a reason naming a file whose name is not UTF-8 is mended."""
-    try:
-        sha256 = file_sha256(doc.path) if hash_file and not doc.unreadable and doc.path.is_file() else ""
-    except OSError:
-        sha256 = ""
+    sha256 = (readable_sha256(doc.path) or "") if hash_file and not doc.unreadable else ""
     return DocumentRecord(
         doc_id=doc.doc_id,
         status="failed",
@@ -256,9 +253,8 @@ class PruneRefused(ValueError):
     """A run would remove many records, most likely because the corpus folder is wrong or empty."""
 
 
-def stale_records(out_dir: Path, keep: set[str]) -> list[str]:
-    """Ids of the records in `out_dir` whose documents are not in `keep`, the corpus's ids."""
-    return [path.stem for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")) if path.stem not in keep]
+def _record_ids(out_dir: Path) -> list[str]:
+    return [path.stem for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json"))]
 
 
 def check_prune(out_dir: Path, keep: set[str]) -> list[str]:
@@ -266,8 +262,9 @@ def check_prune(out_dir: Path, keep: set[str]) -> list[str]:
     corpus holds no document and records would go, or when more than `PRUNE_ALWAYS` records and
     more than `PRUNE_SHARE` of them would: an unmounted share or a mistyped `--corpus` must not
     empty the records folder."""
-    stale = stale_records(out_dir, keep)
-    total = len(list((Path(out_dir) / RECORDS_DIR).glob("*.json")))
+    records = _record_ids(out_dir)
+    stale = [doc_id for doc_id in records if doc_id not in keep]
+    total = len(records)
     if not stale or (keep and (len(stale) <= PRUNE_ALWAYS or len(stale) <= PRUNE_SHARE * total)):
         return stale
     why = ("the corpus holds no document (an empty or unmounted folder?)" if not keep else
@@ -281,7 +278,7 @@ def check_prune(out_dir: Path, keep: set[str]) -> list[str]:
 def prune_records(out_dir: Path, keep: set[str]) -> list[str]:
     """Remove records of documents no longer in the corpus; returns their ids. Call `check_prune`
     first unless the user asked for the removal."""
-    removed = stale_records(out_dir, keep)
+    removed = [doc_id for doc_id in _record_ids(out_dir) if doc_id not in keep]
     with record_lock(out_dir):
         for doc_id in removed:
             record_path(out_dir, doc_id).unlink(missing_ok=True)

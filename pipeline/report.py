@@ -15,7 +15,8 @@ from pathlib import Path
 import pycountry
 
 from pipeline.dataset import Dataset
-from pipeline.records import THEME_MAP, read_record, RECORDS_DIR, write_atomically
+from pipeline.files import write_atomically
+from pipeline.records import THEME_MAP, read_record, RECORDS_DIR
 from pipeline.resources import DATA_DIR
 
 VEGA_LITE = "https://vega.github.io/schema/vega-lite/v5.json"  # schema id only; nothing is fetched

@@ -27,7 +27,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from pipeline.records import write_atomically
+from pipeline.files import write_atomically
 from pipeline.types import DocumentRecord, Entity, EntityReview, EntityType
 
 ACTIONS = ("accept", "reject", "correct", "undo")
