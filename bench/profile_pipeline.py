@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         parser.error("needs pyinstrument: pip install pyinstrument")
 
-    from flows.extract import RunSettings, extract_document, tools
+    from pipeline.run import RunSettings, extract_document, tools
     from pipeline.corpus import discover_documents
     from pipeline.records import apply_themes
     from pipeline.themes import load_taxonomy

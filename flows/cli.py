@@ -67,10 +67,10 @@ def extract(
         raise typer.BadParameter(f"{corpus} is not a folder", param_hint="--corpus")
     home = _announce(data_dir(out, corpus))
     configure_prefect(home)
-    from flows.extract import select_documents  # Prefect reads its settings on import
     from pipeline.corpus import CatalogError, discover_documents
     from pipeline.locks import RunInProgress, exclusive_run
     from pipeline.records import PruneRefused, check_prune
+    from pipeline.run import select_documents
 
     try:
         documents = select_documents(discover_documents(corpus), only)
@@ -126,6 +126,27 @@ def _run_extraction(home: Path, corpus: Path, out: Path, only: list[str] | None,
     _print_summary(summary, out, previous_seconds)
     _append_run_log(home / "runs.jsonl", started, corpus, out, only, summary)
     return summary
+
+
+@app.command()
+def stages() -> None:
+    """List the pipeline's stages in order: what each reads and writes, its version, what it
+    depends on, and which stages an edit re-runs (a gazetteer edit: entities and record)."""
+    from pipeline.stages import CORPUS_STAGES, DOCUMENT_STAGES, depends_on, reruns
+
+    for title, listed in (("document stages, in order", DOCUMENT_STAGES),
+                          ("corpus stages, over every record after the documents", CORPUS_STAGES)):
+        console.print(f"[bold]{title}[/bold]")
+        for number, stage in enumerate(listed, 1):
+            writes = stage.writes if isinstance(stage.writes, str) else ", ".join(stage.writes)
+            cached = ("cached" if stage.store else "not cached") if hasattr(stage, "store") else ""
+            console.print(f"{number}. [bold]{stage.name}[/bold]  {', '.join(stage.reads)} -> {writes}  "
+                          f"version {stage.version}  {cached}".rstrip(), highlight=False)
+            console.print(f"   {stage.description}", highlight=False)
+            console.print(f"   depends on: {', '.join(depends_on(stage))}", highlight=False)
+    console.print("[bold]what an edit re-runs[/bold] (the stages after ingest only for documents whose text changes)")
+    for dependency, names in reruns().items():
+        console.print(f"  {dependency}: {', '.join(names)}", highlight=False)
 
 
 @app.command()
@@ -443,13 +464,13 @@ def _print_summary(summary, out: Path, previous_seconds: float | None = None) ->
         for outcome in summary.failed:
             failures.add_row(outcome.doc_id, outcome.error)
         console.print(failures)
-    if summary.themes:
-        carried = {t: n for t, n in summary.themes.items() if n}
+    if summary.corpus.get("themes"):
+        carried = {t: n for t, n in summary.corpus["themes"].items() if n}
         discovered = [t for t in carried if t.startswith("discovered.")]
         console.print(f"themes: {len(carried) - len(discovered)} seeded and {len(discovered)} discovered themes carried "
                       f"by passages -> {out}/themes.json")
-    if summary.dataset:
-        d = summary.dataset
+    if summary.corpus.get("dataset"):
+        d = summary.corpus["dataset"]
         console.print(f"dataset: {d['parks']} parks, {d['companies']} companies, {d['countries']} countries -> "
                       f"{out}/parks.json, companies.json, countries.json")
     if summary.pruned:

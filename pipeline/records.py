@@ -1,8 +1,5 @@
-"""Records: a document's typed record, built from the stages' outputs and written atomically.
-
-`extract_document` is the library's front door: a path in, a `DocumentRecord` out,
-no Prefect involved. The flow calls the same stage functions one task at a time.
-"""
+"""Records: a document's typed record, built from the stages' outputs (`stages.build_record`)
+or saying why it failed, written atomically; pruning, and the records' themes."""
 
 from __future__ import annotations
 
@@ -12,16 +9,14 @@ import json
 import re
 from pathlib import Path
 
-from pipeline import __version__, cleaning
-from pipeline.corpus import CorpusDocument, doc_id_for, mend_text, readable_sha256
-from pipeline.errors import NotReadable, ParksError, TooLarge
+from pipeline import __version__
+from pipeline.corpus import CorpusDocument, mend_text, readable_sha256
+from pipeline.errors import ParksError
 from pipeline.files import RECORDS_DIR, write_atomically
-from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText, ingest_file
-from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
-from pipeline.linking import tag_entities
+from pipeline.ingest import FORMATS, PDF_LAYOUT, IngestedText
 from pipeline.locks import record_lock
-from pipeline.resources import Resources, load_resources
-from pipeline.segment import SENTENCE_END, Segmentation, Segmenter, detect_language, segment_text
+from pipeline.resources import Resources
+from pipeline.segment import SENTENCE_END, Segmentation, detect_language
 from pipeline.themes import (Taxonomy, ThemeParameters, corpus_fingerprint, previous_discovered, theme_corpus,
                              theme_source)
 from pipeline.types import SCHEMA_VERSION, DocumentRecord, Entity, Metadata, PipelineInfo, Source
@@ -138,54 +133,6 @@ def failed_record(doc: CorpusDocument, reason: str, resources: Resources, hash_f
         metadata=catalog_metadata(doc) if doc.entry else Metadata(),
         pipeline=pipeline_info(resources),
     )
-
-
-def extract_corpus_document(doc: CorpusDocument, segmenter: Segmenter, resources: Resources,
-                            limits: DocumentLimits = DEFAULT_LIMITS) -> DocumentRecord:
-    """One corpus document to its record, within `limits`; an expected failure (unreadable,
-    too large, too slow ...) becomes a failed record."""
-    try:
-        if doc.unreadable:
-            raise NotReadable(doc.unreadable)
-        with time_budget(limits.seconds):
-            ingested = ingest_file(doc.path, limits)
-            return record_from_text(doc, ingested, segmenter, resources)
-    except (ParksError, OSError) as err:
-        return failed_record(doc, failure_reason(doc, err), resources, hash_file=not isinstance(err, TooLarge))
-
-
-def record_from_text(doc: CorpusDocument, ingested: IngestedText, segmenter: Segmenter,
-                     resources: Resources) -> DocumentRecord:
-    segmentation = segment_text(ingested.text, segmenter)
-    entities = tag_entities(doc.doc_id, ingested.text, segmentation, resources, segmenter)
-    return build_record(doc, ingested, segmentation, entities, resources)
-
-
-def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: Segmenter | None = None,
-                     resources: Resources | None = None, limits: DocumentLimits = DEFAULT_LIMITS) -> DocumentRecord:
-    """Extract one file outside any corpus: metadata is guessed from the file.
-
-    >>> record = extract_document("paper.pdf")  # doctest: +SKIP
-    >>> record.status, record.language, len(record.entities)  # doctest: +SKIP
-    """
-    path = Path(path)
-    doc = CorpusDocument(doc_id or doc_id_for(path.name), path, path.name, None)
-    return extract_corpus_document(doc, segmenter or Segmenter(), resources or load_resources(), limits)
-
-
-def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, segmenter: Segmenter | None = None,
-                 resources: Resources | None = None, limits: DocumentLimits = DEFAULT_LIMITS) -> DocumentRecord:
-    """Extract from text already in memory (Markdown or plain), e.g. pasted or fetched elsewhere.
-    Text over the size limit raises `TooLarge`, an extraction over the time budget `TooSlow`."""
-    limits.check_text(text)
-    segmenter, resources = segmenter or Segmenter(), resources or load_resources()
-    with time_budget(limits.seconds):
-        raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
-        ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
-                                sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
-        doc = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
-        record = record_from_text(doc, ingested, segmenter, resources)
-    return record.model_copy(update={"metadata": metadata}) if metadata else record
 
 
 # --- writing -------------------------------------------------------------------------

@@ -229,6 +229,7 @@ class Resources:
     figures: dict
     digest: str
     versions: dict = field(default_factory=dict)
+    data_digests: dict = field(default_factory=dict)  # data file (and 'reviewed') -> hash, for the stages' keys
 
     @cached_property
     def figure_vocabulary(self) -> FigureVocabulary:
@@ -255,11 +256,15 @@ def load_resources(data_dir: Path = DATA_DIR, reviewed: dict[str, list[dict]] | 
     """`reviewed`: gazetteer rows learnt from reviewers' corrections (`review.reviewed_names`)."""
     data_dir = Path(data_dir)
     reviewed = {kind: rows for kind, rows in (reviewed or {}).items() if rows}
-    digest = hashlib.sha256()
+    digest, data_digests = hashlib.sha256(), {}
     for name in DATA_FILES:
-        digest.update(name.encode() + b"\0" + (data_dir / name).read_bytes())
+        content = (data_dir / name).read_bytes()
+        digest.update(name.encode() + b"\0" + content)
+        data_digests[name] = hashlib.sha256(content).hexdigest()[:16]
     if reviewed:
-        digest.update(json.dumps(reviewed, sort_keys=True, ensure_ascii=False).encode())
+        taught = json.dumps(reviewed, sort_keys=True, ensure_ascii=False).encode()
+        digest.update(taught)
+        data_digests["reviewed"] = hashlib.sha256(taught).hexdigest()[:16]
     countries_meta, country_rows = read_jsonl(data_dir / "countries.jsonl")
     parks_meta, park_rows = read_jsonl(data_dir / "parks.jsonl")
     companies_meta, company_rows = read_jsonl(data_dir / "companies.jsonl")
@@ -277,7 +282,7 @@ def load_resources(data_dir: Path = DATA_DIR, reviewed: dict[str, list[dict]] | 
         countries=build_country_lexicon(country_rows, set(countries_meta.get("not_countries", []))),
         parks=Gazetteer.from_rows(park_rows, "park"),
         companies=Gazetteer.from_rows(company_rows, "company"),
-        names=names, figures=figures, digest=digest.hexdigest()[:16], versions=versions,
+        names=names, figures=figures, digest=digest.hexdigest()[:16], versions=versions, data_digests=data_digests,
     )
 
 

@@ -1,57 +1,94 @@
-"""The stage cache: keys that follow input, code and settings; entries that survive damage."""
+"""The stage cache: keys that follow input, code and data; entries that survive damage."""
+
+import shutil
+from pathlib import Path
 
 from conftest import CORPUS, EXTRACTED
-from flows.extract import tools
-from pipeline.cache import StageCache, figures_key, ingest_key, record_key, segment_key
+from pipeline.cache import INGESTED, MENTIONS, RECORD, SEGMENTATION, StageCache
+from pipeline.corpus import CorpusDocument, discover_documents
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import find_document_figures, tag_entities
 from pipeline.records import read_record
+from pipeline.resources import DATA_DIR, load_resources
 from pipeline.segment import segment_text
+from pipeline.stages import Pipeline
+from pipeline.types import CatalogEntry
+
+NOTE = CorpusDocument("note", Path("note.txt"), "note.txt", None)
+PARK_ROW = {"id": "minsk-probe", "name": "Minsk Probe Park", "name_zh": None, "country": "BY", "aliases": []}
 
 
-def test_keys_follow_what_each_stage_depends_on():
+def test_keys_follow_what_each_stage_depends_on(tmp_path, segmenter, resources):
     ingested = IngestedText(text="中白工业园位于白俄罗斯。", format="txt", sha256="ab" * 32)
-    assert ingest_key("ab" * 32) == ingest_key("ab" * 32) != ingest_key("cd" * 32)
-    base = record_key(ingested, None, "note.txt", "note", "digest-1")
-    assert base == record_key(ingested, None, "note.txt", "note", "digest-1")
-    assert base != record_key(ingested, None, "note.txt", "note", "digest-2")  # a gazetteer changed: tag again
-    assert base != record_key(ingested, {"title": "t"}, "note.txt", "note", "digest-1")  # the catalog changed
-    changed = IngestedText(text="中白工业园位于明斯克。", format="txt", sha256="ab" * 32)
-    assert base != record_key(changed, None, "note.txt", "note", "digest-1")
-    assert segment_key(ingested.text) == segment_key(ingested.text) != segment_key(changed.text)
-    figure_data = {"scale_zh": {"亿": 1e8}}
-    assert figures_key(ingested.text, figure_data) != figures_key(changed.text, figure_data)
-    assert figures_key(ingested.text, figure_data) != figures_key(ingested.text, {"scale_zh": {"万": 1e4}})
+    pipe = Pipeline(segmenter, resources)
+    base = pipe.keys(NOTE, ingested=ingested)
+    assert list(base) == ["segment", "figures", "entities", "record"] and base == pipe.keys(NOTE, ingested=ingested)
+
+    def changed(keys):
+        return [stage for stage in base if keys[stage] != base[stage]]
+
+    taught = Pipeline(segmenter, load_resources(reviewed={"park": [PARK_ROW]}))  # a gazetteer changed: tag again
+    assert changed(taught.keys(NOTE, ingested=ingested)) == ["entities", "record"]
+    catalogued = CorpusDocument("note", Path("note.txt"), "note.txt", CatalogEntry(doc_id="note", path="note.txt", title="t"))
+    assert changed(pipe.keys(catalogued, ingested=ingested)) == ["entities", "record"]
+    other_text = IngestedText(text="中白工业园位于明斯克。", format="txt", sha256="ab" * 32)
+    assert changed(pipe.keys(NOTE, ingested=other_text)) == ["segment", "figures", "entities", "record"]
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    (data / "figures.json").write_text((DATA_DIR / "figures.json").read_text(encoding="utf-8").replace("万", "萬", 1),
+                                       encoding="utf-8")
+    assert changed(Pipeline(segmenter, load_resources(data)).keys(NOTE, ingested=ingested)) == [
+        "figures", "entities", "record"]
+    (data / "themes.json").write_text((DATA_DIR / "themes.json").read_text(encoding="utf-8") + " ", encoding="utf-8")
+    shutil.copy(DATA_DIR / "figures.json", data / "figures.json")
+    assert changed(Pipeline(segmenter, load_resources(data)).keys(NOTE, ingested=ingested)) == ["record"]
 
 
-def test_entries_round_trip_and_damage_counts_as_missing(tmp_path):
-    cache = StageCache(tmp_path)
+def test_the_ingest_key_follows_the_file_bytes_not_its_name(tmp_path, segmenter, resources):
+    pipe = Pipeline(segmenter, resources)
+    for name, text in (("a.txt", "中白工业园位于白俄罗斯。"), ("b.txt", "中白工业园位于白俄罗斯。"), ("c.txt", "中白工业园位于明斯克。")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    a, b, c = (pipe.keys(CorpusDocument(p.stem, p, p.name, None))["ingest"] for p in sorted(tmp_path.iterdir()))
+    assert a == b != c
+
+
+def test_a_run_serves_what_the_cache_holds_and_runs_again_what_is_damaged(tmp_path, segmenter, resources):
+    [seed] = [d for d in discover_documents(CORPUS) if d.doc_id == "004_214d4d4eb4e386b6"]
+    pipe, cache = Pipeline(segmenter, resources), StageCache(tmp_path)
+    first = pipe.run(seed, cache)
+    assert first.served == () and first.record == read_record(EXTRACTED / "documents" / "004_214d4d4eb4e386b6.json"
+                                                               ).model_copy(update={"themes": []})
+    again = pipe.run(seed, cache, cached_only=True)
+    assert (again.served, again.record) == (("ingest", "record"), first.record)
+    [record_entry] = (tmp_path / "record").rglob("*.json")
+    record_entry.write_text("{\"doc_id\": ", encoding="utf-8")
+    [segmentation_entry] = (tmp_path / "segment").rglob("*.bin")
+    segmentation_entry.write_bytes(b"\x93\x00damaged")
+    mended = pipe.run(seed, cache)
+    assert (mended.served, mended.record) == (("ingest", "figures"), first.record)
+    assert RECORD.load(record_entry.read_bytes(), pipe, None) == first.record  # written again
+
+
+def test_entries_round_trip(segmenter, resources):
     ingested = IngestedText(text="text", format="md", sha256="ef" * 32, title_hint="T", warnings=["w"])
-    cache.put_ingested("k1", ingested)
-    assert cache.get_ingested("k1") == ingested
+    assert INGESTED.load(INGESTED.dump(ingested), None, None) == ingested
     record = read_record(EXTRACTED / "documents" / "004_214d4d4eb4e386b6.json")
-    cache.put_record("k2", record)
-    assert cache.get_record("k2") == record
-    (tmp_path / "record" / "k2"[:2] / "k2.json").write_text("{\"doc_id\": ", encoding="utf-8")
-    assert cache.get_record("k2") is None and cache.get_ingested("missing") is None
+    assert RECORD.load(RECORD.dump(record), None, None) == record
 
 
-def test_a_cached_segmentation_and_figures_tag_the_same_entities(tmp_path, segmenter):
+def test_a_cached_segmentation_and_figures_tag_the_same_entities(segmenter, resources):
     """A gazetteer edit re-tags from the cached segmentation and figures: same tokens, sentences
     and entities."""
-    _, resources = tools("{}")
-    text = ingest_file(CORPUS / "seeds/001_4f04597642f4cc6c.txt").text
+    ingested = ingest_file(CORPUS / "seeds/001_4f04597642f4cc6c.txt")
+    text = ingested.text
     fresh = segment_text(text, segmenter)
-    cache = StageCache(tmp_path)
-    cache.put_segmentation("k3", fresh)
-    cached = cache.get_segmentation("k3", text, segmenter)
+    pipe = Pipeline(segmenter, resources)
+    cached = SEGMENTATION.load(SEGMENTATION.dump(fresh), pipe, {"ingested": ingested}.get)
     assert [(b.start, b.end, b.lang, [(t.idx, t.text, t.is_sent_start) for t in b.doc]) for b in cached.blocks] == \
         [(b.start, b.end, b.lang, [(t.idx, t.text, t.is_sent_start) for t in b.doc]) for b in fresh.blocks]
     assert cached.sentence_spans == fresh.sentence_spans and len(fresh.blocks) == 10
     figures = find_document_figures(text, fresh, resources, segmenter)
-    cache.put_figures("k5", figures)
-    assert cache.get_figures("k5") == figures and [f.text for f in figures] == ["two countries", "two governments", "two countries", "two countries"]
-    assert tag_entities("001", text, cached, resources, segmenter, cache.get_figures("k5")) == \
+    restored = MENTIONS.load(MENTIONS.dump(figures), pipe, None)
+    assert restored == figures and [f.text for f in figures] == ["two countries", "two governments", "two countries", "two countries"]
+    assert tag_entities("001", text, cached, resources, segmenter, restored) == \
         tag_entities("001", text, fresh, resources, segmenter)
-    (tmp_path / "segment" / "k3"[:2] / "k3.bin").write_bytes(b"\x93\x00damaged")
-    assert cache.get_segmentation("k3", text, segmenter) is None and cache.get_segmentation("k4", text, segmenter) is None

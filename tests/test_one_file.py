@@ -20,7 +20,7 @@ from pipeline.corpus import CorpusDocument, discover_documents
 from pipeline.errors import TooLarge, TooSlow
 from pipeline.ingest import ingest_file
 from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
-from pipeline.records import extract_corpus_document
+from pipeline.stages import Pipeline
 
 SEED = CORPUS / "seeds" / "004_214d4d4eb4e386b6.txt"
 BELARUS = CORPUS / "seeds" / "001_4f04597642f4cc6c.txt"
@@ -120,7 +120,7 @@ def test_a_file_over_the_size_limit_is_never_read(tmp_path, segmenter, resources
     doc = CorpusDocument("huge", tmp_path / "huge.txt", "huge.txt", None)
     tracemalloc.start()
     try:
-        record = extract_corpus_document(doc, segmenter, resources, DocumentLimits(max_mb=20))
+        record = Pipeline(segmenter, resources, DocumentLimits(max_mb=20)).extract(doc).record
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -130,7 +130,7 @@ def test_a_file_over_the_size_limit_is_never_read(tmp_path, segmenter, resources
 
 def test_a_cached_record_is_not_served_past_a_lower_size_limit(tmp_path):
     """Served from the cache, a document escaped the size limit the run was given."""
-    from flows.extract import RunSettings, extract_documents, serve_cached
+    from pipeline.run import RunSettings, extract_documents, serve_cached
     from pipeline.review import reviewed_names
 
     corpus = tmp_path / "corpus"
@@ -161,7 +161,7 @@ def test_a_document_over_its_time_budget_fails_and_the_next_is_extracted(tmp_pat
     """The flow's own per-document function, as a task runs it: the slow document is the Chinese
     papers of the corpus four times over in one file (about 20 s to extract, 4 MB), the next one
     takes a few hundredths of a second (a few tenths on a busy machine)."""
-    from flows.extract import RunSettings, extract_documents
+    from pipeline.run import RunSettings, extract_documents
     from pipeline.review import reviewed_names
 
     corpus = tmp_path / "corpus"
@@ -183,9 +183,9 @@ def test_a_document_over_its_time_budget_fails_and_the_next_is_extracted(tmp_pat
 
 def test_a_tiny_time_budget_fails_a_real_document(segmenter, resources):
     doc = CorpusDocument("seed", SEED, "seed.txt", None)
-    record = extract_corpus_document(doc, segmenter, resources, DocumentLimits(seconds=0.001))
+    record = Pipeline(segmenter, resources, DocumentLimits(seconds=0.001)).extract(doc).record
     assert (record.status, record.error) == ("failed", "too slow: extraction took longer than the limit of 0.001 s")
-    assert extract_corpus_document(doc, segmenter, resources).status == "ok"  # the thread is none the worse
+    assert Pipeline(segmenter, resources).extract(doc).record.status == "ok"  # the thread is none the worse
 
 
 def busy(seconds: float) -> None:
@@ -220,7 +220,7 @@ def test_a_time_budget_outlasts_code_that_catches_its_expiry():
     (TooSlow("too slow: extraction took longer than the limit of 300 s"), False),
 ])
 def test_only_file_system_hiccups_are_retried(error, retried):
-    from flows.extract import is_transient
+    from pipeline.stages import is_transient
 
     assert is_transient(error) is retried
 
@@ -257,7 +257,7 @@ def test_a_damaged_previous_record_is_replaced_and_an_unwritable_one_reported(tm
     """Writing a record read the previous one outside any guard: a record file that is not UTF-8
     raised out of the document's task and cost its whole batch; a record that cannot be written
     at all must still leave its document a reason."""
-    from flows.extract import RunSettings, extract_documents
+    from pipeline.run import RunSettings, extract_documents
     from pipeline.review import reviewed_names
 
     corpus = tmp_path / "corpus"

@@ -10,8 +10,9 @@ import pytest
 from conftest import CORPUS, EXTRACTED, PDFS
 from pipeline import extract_document, extract_text
 from pipeline.corpus import CorpusDocument, discover_documents
-from pipeline.records import (THEME_MAP, document_schema, extract_corpus_document, read_record, record_json,
-                              record_path, schema_json, write_atomically, write_record)
+from pipeline.records import (THEME_MAP, document_schema, read_record, record_json, record_path, schema_json,
+                              write_atomically, write_record)
+from pipeline.stages import Pipeline
 from pipeline.themes import load_taxonomy, previous_discovered, theme_corpus
 from pipeline.types import Metadata
 
@@ -38,7 +39,7 @@ def test_one_valid_record_per_bundled_document(committed_records):
 def test_committed_records_are_up_to_date_with_the_code(segmenter, resources):
     """Re-extracts the bundled corpus and its themes; if this fails, run `parks extract` and
     commit extracted/."""
-    records = [extract_corpus_document(doc, segmenter, resources) for doc in discover_documents(CORPUS)]
+    records = [Pipeline(segmenter, resources).extract(doc).record for doc in discover_documents(CORPUS)]
     committed_map = json.loads((EXTRACTED / THEME_MAP).read_text(encoding="utf-8"))
     themed = theme_corpus(records, load_taxonomy(), previous_discovered(committed_map))
     stale = [r.doc_id for r in records if record_path(EXTRACTED, r.doc_id).read_text(encoding="utf-8")
@@ -81,7 +82,8 @@ def test_record_metadata_comes_from_the_catalog(committed_records):
 
 def test_extraction_is_deterministic(segmenter, resources):
     doc = next(d for d in discover_documents(CORPUS) if d.doc_id == "002_f3389fd23886204c")
-    assert record_json(extract_corpus_document(doc, segmenter, resources)) == record_json(extract_corpus_document(doc, segmenter, resources))
+    pipe = Pipeline(segmenter, resources)
+    assert record_json(pipe.extract(doc).record) == record_json(pipe.extract(doc).record)
 
 
 def test_library_api_on_a_pdf_guesses_metadata(segmenter, resources):
@@ -154,7 +156,7 @@ def test_a_catalog_path_outside_the_corpus_is_never_read(tmp_path, segmenter, re
     real_open = Path.open
     monkeypatch.setattr(Path, "open", lambda path, *args, **kw: opened.append(path) or real_open(path, *args, **kw))
     [doc] = discover_documents(corpus)
-    record = extract_corpus_document(doc, segmenter, resources)
+    record = Pipeline(segmenter, resources).extract(doc).record
     assert (record.status, record.error, record.text) == (
         "failed", "catalog path '../../secret/secret.txt' is outside the corpus folder", "")
     assert (record.source.path, record.source.sha256, record.metadata.title) == \
@@ -166,6 +168,6 @@ def test_a_failed_record_naming_a_file_that_is_not_utf8_can_be_written(tmp_path,
     """A catalogued file that is gone, its name not UTF-8: the reason names it with U+FFFD."""
     path = tmp_path / os.fsdecode(b"gone \xff.txt")
     doc = CorpusDocument("gone", path, "gone.txt", None)
-    record = extract_corpus_document(doc, segmenter, resources)
+    record = Pipeline(segmenter, resources).extract(doc).record
     assert record.error == f"file not found: {tmp_path}/gone \ufffd.txt"
     assert read_record(write_record(record, tmp_path / "out")) == record

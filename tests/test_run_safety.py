@@ -19,7 +19,8 @@ from flows.environment import data_dir
 from pipeline.corpus import discover_documents, load_catalog, write_catalog
 from pipeline.files import remove_stale_temporaries
 from pipeline.locks import RUN_LOCK, RunInProgress, exclusive_run, record_lock
-from pipeline.records import PruneRefused, check_prune, extract_corpus_document
+from pipeline.records import PruneRefused, check_prune
+from pipeline.stages import Pipeline
 from pipeline.review import DATABASE, ReviewStore, decide
 
 runner = CliRunner()
@@ -66,20 +67,20 @@ def test_a_decision_made_during_the_run_is_in_its_record(two_papers, tmp_path, p
     """The reviewer rejects a mention of race-b after the run has started (while race-b is being
     tagged); the record the run writes carries the rejection. The run also clears what a crashed
     run left in the records folder and the stage cache, and says how many."""
-    import flows.extract
+    import pipeline.linking
 
     home = tmp_path / "home"
     monkeypatch.setenv("PARKS_HOME", str(home))
     out = tmp_path / "extracted"
-    record = extract_corpus_document(next(d for d in discover_documents(two_papers) if d.doc_id == "race-b"),
-                                     segmenter, resources)
+    record = Pipeline(segmenter, resources).extract(
+        next(d for d in discover_documents(two_papers) if d.doc_id == "race-b")).record
     mention = next(e for e in record.entities if e.type == "country")
     store = ReviewStore(home / DATABASE)
     decision = decide(record, mention.id, "reject", "Li Wei")
     leftovers = [leave_crash_leftover(out / "documents", "race-a.json"),
                  leave_crash_leftover(home / "cache" / "record" / "ab", "ab12.json")]
 
-    tag_entities = flows.extract.tag_entities
+    tag_entities = pipeline.linking.tag_entities
 
     def tag_while_a_reviewer_decides(doc_id, *args, **kwargs):
         found = tag_entities(doc_id, *args, **kwargs)
@@ -87,7 +88,7 @@ def test_a_decision_made_during_the_run_is_in_its_record(two_papers, tmp_path, p
             store.add(decision)
         return found
 
-    monkeypatch.setattr(flows.extract, "tag_entities", tag_while_a_reviewer_decides)
+    monkeypatch.setattr(pipeline.linking, "tag_entities", tag_while_a_reviewer_decides)
     # A new cache: every document is tagged.
     result = runner.invoke(app, ["extract", "--corpus", str(two_papers), "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
