@@ -3,10 +3,13 @@ floor, parallel speed-up, scaling of time and memory, re-runs, and PDF ingest.
 
     python bench/run.py              # the full protocol on 1,000 papers (about 45 min on 2 cores)
     python bench/run.py --docs 20    # a quick try (a few minutes)
+    python bench/run.py --docs 200 --baseline ../before --compare-only   # against another checkout
 
 It measures the checkout it lives in: the pipeline runs as the real command
 (`python -m flows.cli extract`, Prefect included) in a subprocess whose `PYTHONPATH` is this
-checkout, with `PARKS_HOME` and every output in a temporary folder. See bench/README.md.
+checkout, with `PARKS_HOME` and every output in a temporary folder. With `--baseline`, the
+cold run and both re-runs are also made for another checkout, interleaved with this one's, and
+compared side by side. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ sys.path.insert(0, str(REPO))  # the pipeline of this checkout, also for the flo
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "bench"
 DEFAULT_CACHE = Path.home() / ".cache" / "parks-bench"
-GAZETTEER = REPO / "pipeline" / "data" / "parks.jsonl"
+GAZETTEER = Path("pipeline") / "data" / "parks.jsonl"  # in a checkout
 # A park nobody writes about: it changes the gazetteer (and the resources digest), nothing else.
 PROBE_ROW = {"id": "bench-probe-industrial-park", "name": "Bench Probe Industrial Park",
              "name_zh": "基准探针工业园", "country": None, "aliases": []}
@@ -57,10 +60,11 @@ SAMPLE_SECONDS = 0.25
 # --- corpora ----------------------------------------------------------------------
 
 def make_corpus(papers: list[Path], folder: Path) -> Path:
-    """A corpus folder of symlinks to `papers` (no catalog: doc_id = file stem)."""
+    """A corpus folder of copies of `papers` (no catalog: doc_id = file stem). Not symlinks: those
+    lead out of the corpus folder, and discovery refuses them (a failed record each)."""
     folder.mkdir(parents=True)
     for paper in papers:
-        (folder / paper.name).symlink_to(paper.resolve())
+        shutil.copyfile(paper, folder / paper.name)
     return folder
 
 
@@ -168,12 +172,36 @@ class RssSampler(threading.Thread):
             self.peak_tree, self.peak_at = total, time.perf_counter() - self.started
 
 
-def run_extract(label: str, corpus: Path, out: Path, home: Path, documents: int, workers: int = 1,
-                logs: Path | None = None) -> Run:
-    """`parks extract` of this checkout as a subprocess, timed and sampled."""
+def checkout_env(repo: Path, home: Path) -> dict[str, str]:
+    """The environment of a run of `repo`'s code: `repo` first on `PYTHONPATH`, ahead of the editable
+    install in the venv (whose finder comes after the path); `PARKS_HOME` = `home`."""
     env = {**os.environ, "PARKS_HOME": str(home), "PYTHONPATH": os.pathsep.join(
-        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]), "COLUMNS": "200"}
+        [str(repo), *filter(None, [os.environ.get("PYTHONPATH")])]), "COLUMNS": "200"}
     env.pop("PREFECT_API_URL", None)  # each run on its own temporary server, as a user's first run
+    return env
+
+
+def imported_from(repo: Path, work: Path) -> dict[str, str]:
+    """Where a run of `repo` takes `pipeline` and `flows` from, checked to be `repo` (a package found
+    first elsewhere would measure other code). Importing also writes the checkout's bytecode, so
+    that no timed run pays for compiling it."""
+    probe = "import json, flows.cli, pipeline; print(json.dumps([pipeline.__file__, flows.cli.__file__]))"
+    process = subprocess.run([sys.executable, "-c", probe], cwd=work, env=checkout_env(repo, work / "home-import"),
+                             capture_output=True, text=True)
+    if process.returncode:
+        raise RuntimeError(f"importing the pipeline of {repo} failed:\n{process.stderr[-3000:]}")
+    files = dict(zip(("pipeline", "flows.cli"), json.loads(process.stdout.splitlines()[-1])))
+    for module, file in files.items():
+        if not Path(file).resolve().is_relative_to(repo.resolve()):
+            raise RuntimeError(f"a run of {repo} imports {module} from {file}, not from that checkout")
+    return files
+
+
+def run_extract(label: str, corpus: Path, out: Path, home: Path, documents: int, workers: int = 1,
+                logs: Path | None = None, repo: Path = REPO) -> Run:
+    """`parks extract` of the checkout `repo` as a subprocess, timed and sampled. Its working folder
+    is `home`'s parent (the bench's temporary folder, which holds no package)."""
+    env = checkout_env(repo, home)
     command = [sys.executable, "-m", "flows.cli", "extract", "--corpus", str(corpus), "--out", str(out), "-q"]
     if workers > 1:
         command += ["--workers", str(workers)]
@@ -224,27 +252,38 @@ def _served(output: str) -> dict | None:
 
 
 @contextmanager
-def gazetteer_changed():
-    """The park gazetteer with one more park, restored byte for byte afterwards (also on Ctrl+C
-    or SIGTERM)."""
-    original = GAZETTEER.read_bytes()
+def gazetteer_changed(repo: Path = REPO):
+    """The park gazetteer of the checkout `repo` with one more park, restored byte for byte
+    afterwards (also on Ctrl+C or SIGTERM)."""
+    gazetteer = repo / GAZETTEER
+    original = gazetteer.read_bytes()
+    if PROBE_ROW["id"].encode() in original:
+        raise RuntimeError(f"{gazetteer} already holds the bench's probe park {PROBE_ROW['id']!r}, left by a run "
+                           f"that was killed: restore the file (git checkout) before benchmarking")
     previous_handler = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        GAZETTEER.write_bytes(original + (b"" if original.endswith(b"\n") else b"\n")
+        gazetteer.write_bytes(original + (b"" if original.endswith(b"\n") else b"\n")
                               + json.dumps(PROBE_ROW, ensure_ascii=False).encode() + b"\n")
         yield
     finally:
-        GAZETTEER.write_bytes(original)
+        gazetteer.write_bytes(original)
         signal.signal(signal.SIGTERM, previous_handler)
-        if GAZETTEER.read_bytes() != original:
-            raise RuntimeError(f"{GAZETTEER} could not be restored")
+        if gazetteer.read_bytes() != original:
+            raise RuntimeError(f"{gazetteer} could not be restored")
+
+
+def differing_files(a: Path, b: Path) -> list[str]:
+    """The files below `a` or `b` (relative paths, sorted) that are not byte-identical in the other,
+    including those only one of them holds."""
+    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    return sorted(str(f) for f in files_a | files_b
+                  if f not in files_a or f not in files_b or not filecmp.cmp(a / f, b / f, shallow=False))
 
 
 def same_outputs(a: Path, b: Path) -> bool:
     """Every file below `a` and `b` byte-identical (records, schema, theme map)."""
-    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    return files_a == files_b and all(filecmp.cmp(a / f, b / f, shallow=False) for f in files_a)
+    return not differing_files(a, b)
 
 
 THEMES_PROBE = """
@@ -386,6 +425,8 @@ def summarise(result: dict) -> list[dict]:
         row("pipeline", "1 process, wall time (incl. start-up)", round(chars / cold["wall_seconds"]), "chars/s")
         row("pipeline", "pipeline / floor, 1 process", round(ratio, 3), "", f">= {TARGETS['pipeline_vs_floor']}",
             ratio >= TARGETS["pipeline_vs_floor"])
+        row("pipeline", "failed documents, 1 process (a failed record is no measure of extraction)",
+            cold["failed_documents"])
     parallel = runs.get(f"workers-{largest}")
     if cold and parallel:
         row("pipeline", f"{parallel['workers']} workers, flow time", round(chars / parallel["flow_seconds"]), "chars/s")
@@ -456,16 +497,158 @@ def print_table(rows: list[dict], title: str) -> None:
     Console(width=160).print(table)
 
 
-def checkout() -> dict:
-    """Which code was measured (read-only git queries)."""
+def checkout(repo: Path = REPO) -> dict:
+    """Which code was measured (read-only git queries in `repo`)."""
     def git(*args):
         try:
-            return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=30).stdout.strip()
+            return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=30).stdout.strip()
         except OSError:
             return ""
     status = git("status", "--porcelain")
-    return {"repo": str(REPO), "commit": git("rev-parse", "HEAD") or None,
+    return {"repo": str(repo), "commit": git("rev-parse", "HEAD") or None,
             "modified_files": len(status.splitlines()) if status else 0}
+
+
+# --- side by side with another checkout ---------------------------------------------------
+
+CHECKOUTS = ("baseline", "this")  # the order of the runs at each step
+STEPS = ("cold", "rerun", "gazetteer")
+
+
+def baseline_problem(baseline: Path) -> str | None:
+    """Why `baseline` cannot be measured against this checkout, if it cannot."""
+    if not baseline.is_dir():
+        return f"--baseline {baseline}: no such folder"
+    if baseline.resolve() == REPO:
+        return f"--baseline {baseline}: that is this checkout; give another one (git worktree add --detach ../before <commit>)"
+    for needed in (Path("flows") / "cli.py", GAZETTEER):
+        if not (baseline / needed).is_file():
+            return f"--baseline {baseline}: no {needed} there, not a parks checkout"
+    return None
+
+
+def compare_checkouts(repos: dict[str, Path], corpus: Path, documents: int, work: Path, runs: dict, note) -> list[str]:
+    """The cold run, the unchanged re-run and the gazetteer-only re-run of both checkouts in `repos`
+    (keyed by `CHECKOUTS`) over `corpus`, interleaved step by step so that the machine's load falls
+    on both alike; each into `runs`. Returns the files that differ between their cold outputs."""
+    def measure(step: str, name: str) -> None:
+        run = run_extract(f"{name}-{step}-{documents}", corpus, work / f"out-{name}", work / f"home-{name}",
+                          documents, logs=work / "logs", repo=repos[name])
+        runs[run.label] = asdict(run)
+        note(f"  {name}: wall {run.wall_seconds} s, flow {run.flow_seconds} s, peak RSS {run.peak_rss_tree_mb} MB, "
+             f"{run.failed_documents} failed documents, served {run.served}")
+
+    note(f"side by side, {documents} papers: cold runs (fresh PARKS_HOME)")
+    for name in CHECKOUTS:
+        measure("cold", name)
+    differing = differing_files(work / "out-baseline", work / "out-this")
+    note(f"  cold outputs: {'identical' if not differing else f'{len(differing)} files differ'}")
+    note("side by side: re-runs, nothing changed")
+    for name in CHECKOUTS:
+        measure("rerun", name)
+    note(f"side by side: re-runs, one park added to each checkout's {GAZETTEER} (restored afterwards)")
+    for name in CHECKOUTS:
+        with gazetteer_changed(repos[name]):
+            measure("gazetteer", name)
+    return differing
+
+
+def side_by_side(comparison: dict) -> list[dict]:
+    """The figures of `compare_checkouts`: measure, baseline, this checkout, this / baseline."""
+    documents = comparison["documents"]
+    runs = {name: {step: comparison["runs"][f"{name}-{step}-{documents}"] for step in STEPS} for name in CHECKOUTS}
+    rows = []
+
+    def row(measure: str, unit: str, value_of, ratio: bool = True) -> None:
+        baseline, this = (value_of(runs[name]) for name in CHECKOUTS)
+        rows.append({"measure": measure, "unit": unit, "baseline": baseline, "this": this,
+                     "this_over_baseline": round(this / baseline, 2) if ratio and baseline else None})
+
+    def fraction(step: str):
+        return lambda checkout_runs: round(checkout_runs[step]["flow_seconds"] / checkout_runs["cold"]["flow_seconds"], 3)
+
+    def served(step: str):
+        return lambda checkout_runs: " / ".join(str(n) for n in (checkout_runs[step]["served"] or {}).values()) or "?"
+
+    row("cold run: flow", "s", lambda r: r["cold"]["flow_seconds"])
+    row("cold run: wall", "s", lambda r: r["cold"]["wall_seconds"])
+    row("cold run: peak RSS, process tree", "MB", lambda r: r["cold"]["peak_rss_tree_mb"])
+    row("cold run: failed documents", "", lambda r: r["cold"]["failed_documents"], ratio=False)
+    row("unchanged re-run: flow", "s", lambda r: r["rerun"]["flow_seconds"])
+    row("unchanged re-run: fraction of cold (flow)", "", fraction("rerun"))
+    row("gazetteer-only change: flow", "s", lambda r: r["gazetteer"]["flow_seconds"])
+    row("gazetteer-only change: fraction of cold (flow)", "", fraction("gazetteer"))
+    row("unchanged re-run: served unchanged / not parsed again / extracted", "", served("rerun"), ratio=False)
+    row("gazetteer-only change: served unchanged / not parsed again / extracted", "", served("gazetteer"),
+        ratio=False)
+    identical = "yes" if comparison["outputs_identical"] else f"NO ({comparison['differing_count']} files differ)"
+    rows.append({"measure": "cold outputs byte-identical", "unit": "", "baseline": None, "this": None,
+                 "this_over_baseline": identical})
+    return rows
+
+
+def print_side_by_side(comparison: dict, this: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def named(c: dict) -> str:
+        return f"{c['repo']} at {(c['commit'] or '?')[:7]}" + (f" + {c['modified_files']} modified files"
+                                                                if c["modified_files"] else "")
+    table = Table(title=f"side by side, {comparison['documents']} papers: baseline {named(comparison)}, "
+                        f"this checkout {named(this)}")
+    for column, justify in (("measure", "left"), ("unit", "left"), ("baseline", "right"),
+                            ("this checkout", "right"), ("this / baseline", "right")):
+        table.add_column(column, justify=justify)
+    for r in comparison["rows"]:
+        table.add_row(r["measure"], r["unit"], *("" if v is None else str(v)
+                                                 for v in (r["baseline"], r["this"], r["this_over_baseline"])))
+    console = Console(width=160)
+    console.print(table)
+    if comparison["differing_files"]:
+        console.print("cold outputs that differ (first 10): " + ", ".join(comparison["differing_files"]))
+
+
+def measure_this_checkout(args: argparse.Namespace, papers: list[Path], sizes: list[int], work: Path,
+                          result: dict, note) -> None:
+    """The protocol on this checkout alone, into `result`: floor, scaling, re-runs, workers,
+    themes stage, PDFs."""
+    largest = max(sizes)
+    note(f"floor: segmenting {largest} papers (work folder {work})")
+    result["floor"] = floor = measure_floor(papers[:largest])
+    note(f"floor: {floor['chars_per_second']:,} chars/s over {floor['chars']:,} chars")
+    for size in sizes:
+        corpus = make_corpus(papers[:size], work / f"corpus-{size}")
+        home = work / f"home-{size}"
+        note(f"cold run, {size} papers, 1 process")
+        run = run_extract(f"cold-{size}", corpus, work / f"out-{size}", home, size, logs=work / "logs")
+        result["runs"][run.label] = asdict(run)
+        note(f"  wall {run.wall_seconds} s, flow {run.flow_seconds} s, peak RSS {run.peak_rss_tree_mb} MB, "
+             f"{run.failed_documents} failed documents")
+    corpus, home, out = work / f"corpus-{largest}", work / f"home-{largest}", work / f"out-{largest}"
+    cold_outputs = work / f"out-{largest}-cold"
+    shutil.copytree(out, cold_outputs)  # the re-runs below rewrite `out`
+    note(f"re-run, {largest} papers, nothing changed")
+    run = run_extract(f"rerun-{largest}", corpus, out, home, largest, logs=work / "logs")
+    result["runs"][run.label] = asdict(run)
+    note(f"  wall {run.wall_seconds} s, flow {run.flow_seconds} s, served {run.served}")
+    note(f"re-run, {largest} papers, one park added to {GAZETTEER} (restored afterwards)")
+    with gazetteer_changed():
+        run = run_extract(f"gazetteer-{largest}", corpus, out, home, largest, logs=work / "logs")
+    result["runs"][run.label] = asdict(run)
+    note(f"  wall {run.wall_seconds} s, flow {run.flow_seconds} s, served {run.served}")
+    note(f"cold run, {largest} papers, {args.workers} workers")
+    run = run_extract(f"workers-{largest}", corpus, work / f"out-{largest}-workers", work / f"home-{largest}-workers",
+                      largest, workers=args.workers, logs=work / "logs")
+    result["runs"][run.label] = asdict(run)
+    note(f"  wall {run.wall_seconds} s, flow {run.flow_seconds} s, peak RSS {run.peak_rss_tree_mb} MB")
+    result["records_identical_workers"] = same_outputs(work / f"out-{largest}-workers", cold_outputs)
+    note(f"themes stage alone over the {largest} records")
+    result["themes_probe"] = probe_themes(cold_outputs, work)
+    if args.pdfs:
+        pdf_papers = spaced(sorted(p for p in args.corpus.iterdir() if p.is_file()), args.pdfs)
+        note(f"PDFs: {len(pdf_papers)} papers printed by Chromium (cached in {args.cache / 'pdf'})")
+        pdfs = make_pdfs(pdf_papers, args.cache / "pdf")
+        result["pdf"] = measure_pdf(pdfs, args.workers)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -480,12 +663,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help=f"where PDFs are kept (default {DEFAULT_CACHE})")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latest.json", help="results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (corpora, records, logs)")
+    parser.add_argument("--baseline", type=Path, metavar="PATH",
+                        help="another checkout of parks (git worktree add --detach ../before <commit>): its cold run "
+                             "and re-runs at --docs papers, interleaved with this checkout's, side by side")
+    parser.add_argument("--compare-only", action="store_true",
+                        help="with --baseline: only the side-by-side runs (no floor, scaling, workers, themes or PDFs)")
     args = parser.parse_args(argv)
 
+    if args.compare_only and not args.baseline:
+        parser.error("--compare-only needs --baseline PATH")
+    if args.baseline:
+        problem = baseline_problem(args.baseline)
+        if problem:
+            parser.error(problem)
+        args.baseline = args.baseline.resolve()
     papers = sorted(p for p in args.corpus.iterdir() if p.is_file())[:args.docs]
     if len(papers) < args.docs:
         parser.error(f"{args.corpus} holds {len(papers)} papers, fewer than --docs {args.docs}")
-    sizes = scaling_sizes(args.docs, args.sizes)
+    sizes = [args.docs] if args.compare_only else scaling_sizes(args.docs, args.sizes)
     largest = max(sizes)
     work = Path(tempfile.mkdtemp(prefix="parks-bench-"))
     started = time.perf_counter()
@@ -493,6 +688,7 @@ def main(argv: list[str] | None = None) -> int:
                              **checkout(), "python": platform.python_version(), "cpus": os.cpu_count(),
                              "memory_gb": round(psutil.virtual_memory().total / 1024 ** 3, 1),
                              "corpus": str(args.corpus), "docs": args.docs, "workers": args.workers,
+                             "compare_only": args.compare_only,
                              "rss": "resident set size sampled every %.2f s; tree = the command plus all its "
                                     "descendants (Prefect server, workers), summed" % SAMPLE_SECONDS,
                              "flow_seconds": "the flow's own time from the run log; wall includes the "
@@ -503,41 +699,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:7.1f} s] {message}", flush=True)
 
     try:
-        note(f"floor: segmenting {largest} papers (work folder {work})")
-        result["floor"] = floor = measure_floor(papers[:largest])
-        note(f"floor: {floor['chars_per_second']:,} chars/s over {floor['chars']:,} chars")
-        for size in sizes:
-            corpus = make_corpus(papers[:size], work / f"corpus-{size}")
-            home = work / f"home-{size}"
-            note(f"cold run, {size} papers, 1 process")
-            run = run_extract(f"cold-{size}", corpus, work / f"out-{size}", home, size, logs=work / "logs")
-            result["runs"][run.label] = asdict(run)
-            note(f"  wall {run.wall_seconds} s, flow {run.flow_seconds} s, peak RSS {run.peak_rss_tree_mb} MB")
-        corpus, home, out = work / f"corpus-{largest}", work / f"home-{largest}", work / f"out-{largest}"
-        cold_outputs = work / f"out-{largest}-cold"
-        shutil.copytree(out, cold_outputs)  # the re-runs below rewrite `out`
-        note(f"re-run, {largest} papers, nothing changed")
-        run = run_extract(f"rerun-{largest}", corpus, out, home, largest, logs=work / "logs")
-        result["runs"][run.label] = asdict(run)
-        note(f"  wall {run.wall_seconds} s, flow {run.flow_seconds} s, served {run.served}")
-        note(f"re-run, {largest} papers, one park added to {GAZETTEER.relative_to(REPO)} (restored afterwards)")
-        with gazetteer_changed():
-            run = run_extract(f"gazetteer-{largest}", corpus, out, home, largest, logs=work / "logs")
-        result["runs"][run.label] = asdict(run)
-        note(f"  wall {run.wall_seconds} s, flow {run.flow_seconds} s, served {run.served}")
-        note(f"cold run, {largest} papers, {args.workers} workers")
-        run = run_extract(f"workers-{largest}", corpus, work / f"out-{largest}-workers", work / f"home-{largest}-workers",
-                          largest, workers=args.workers, logs=work / "logs")
-        result["runs"][run.label] = asdict(run)
-        note(f"  wall {run.wall_seconds} s, flow {run.flow_seconds} s, peak RSS {run.peak_rss_tree_mb} MB")
-        result["records_identical_workers"] = same_outputs(work / f"out-{largest}-workers", cold_outputs)
-        note(f"themes stage alone over the {largest} records")
-        result["themes_probe"] = probe_themes(cold_outputs, work)
-        if args.pdfs:
-            pdf_papers = spaced(sorted(p for p in args.corpus.iterdir() if p.is_file()), args.pdfs)
-            note(f"PDFs: {len(pdf_papers)} papers printed by Chromium (cached in {args.cache / 'pdf'})")
-            pdfs = make_pdfs(pdf_papers, args.cache / "pdf")
-            result["pdf"] = measure_pdf(pdfs, args.workers)
+        if not args.compare_only:
+            measure_this_checkout(args, papers, sizes, work, result, note)
+        if args.baseline:
+            repos = {"baseline": args.baseline, "this": REPO}
+            imports = {name: imported_from(repo, work) for name, repo in repos.items()}
+            note(f"side by side: the baseline imports {imports['baseline']['pipeline']}, "
+                 f"this checkout {imports['this']['pipeline']}")
+            comparison = result["baseline"] = {**checkout(args.baseline), "imports": imports, "documents": largest,
+                                               "runs": {}}
+            corpus = work / f"corpus-{largest}"
+            if not corpus.exists():
+                make_corpus(papers[:largest], corpus)
+            differing = compare_checkouts(repos, corpus, largest, work, comparison["runs"], note)
+            comparison.update(outputs_identical=not differing, differing_count=len(differing),
+                              differing_files=differing[:10])
+            comparison["rows"] = side_by_side(comparison)
     except BaseException as err:
         result["error"] = f"{type(err).__name__}: {err}"  # what was measured so far is still written
         raise
@@ -547,12 +724,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-        if "error" not in result:
+        if "error" not in result and "floor" in result:
             result["summary"] = summarise(result)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print_table(result["summary"], f"parks bench: {args.docs} papers, {os.cpu_count()} CPUs, "
-                                   f"{result['meta']['bench_seconds'] / 60:.1f} min")
+    if "summary" in result:
+        print_table(result["summary"], f"parks bench: {args.docs} papers, {os.cpu_count()} CPUs, "
+                                       f"{result['meta']['bench_seconds'] / 60:.1f} min")
+    if "baseline" in result:
+        print_side_by_side(result["baseline"], result["meta"])
     print(f"results: {args.out}")
     return 0
 
