@@ -15,7 +15,8 @@ without loading spaCy, and a gazetteer edit re-runs the stages that read the gaz
 those after them, no others (`parks stages` shows which).
 
 To add a stage: write `def stage(pipe, <what it reads>) -> <what it writes>` and add one
-`Stage(...)` line where it belongs in `DOCUMENT_STAGES`.
+`Stage(...)` line where it belongs in `DOCUMENT_STAGES` (with `spacy_docs=True` when it makes
+spaCy docs: the run enters spaCy's memory zone, which loads the pipelines, only for such a stage).
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ class Stage:
     settings: Callable[[], dict] | None = None  # settings and library versions its output depends on
     store: Store | None = None  # how its output is cached; None: not cached
     check_cached: Callable[[Pipeline, Any], None] | None = None  # what the stage would check, on a cached output
+    spacy_docs: bool = False  # it makes spaCy docs (run, or restored from the cache): inside the run's memory zone
 
     @cached_property
     def version(self) -> str:
@@ -140,7 +142,7 @@ DOCUMENT_STAGES = [
     Stage("ingest", ingest_text, reads=("file",), writes="ingested", code=(ingest, cleaning), settings=pdf_layout,
           store=INGESTED, check_cached=text_within_limits),
     Stage("segment", segment_text, reads=("ingested",), writes="segmentation", code=(segment, cleaning),
-          settings=library_versions, store=SEGMENTATION),
+          settings=library_versions, store=SEGMENTATION, spacy_docs=True),
     Stage("figures", find_figures, reads=("ingested", "segmentation"), writes="figures",
           code=(figures, entities, linking, resources), data=("figures.json",), store=MENTIONS),
     Stage("entities", tag_entities, reads=("document", "ingested", "segmentation", "figures"), writes="entities",
@@ -287,6 +289,9 @@ class DocumentRun:
 
     def _produce(self, stage: Stage):
         entry_key = self.key(stage) if self.cache and stage.store else None
+        if stage.spacy_docs and not self.zoned:  # the spaCy docs live no longer than the run; none before it
+            self.zone.enter_context(self.pipe.segmenter.memory_zone())
+            self.zoned = True
         if entry_key:
             cached = self._cached(stage, entry_key)
             if cached is not None:
@@ -297,9 +302,6 @@ class DocumentRun:
         if self.cached_only:
             raise NotCached(stage.name)
         reads = {name: self.value(name) for name in stage.reads}
-        if not self.zoned:  # the spaCy docs made from here on live no longer than the run
-            self.zone.enter_context(self.pipe.segmenter.memory_zone())
-            self.zoned = True
         output = stage.run(self.pipe, **reads)
         if entry_key:
             self.cache.put(stage.name, entry_key, stage.store.suffix, stage.store.dump(output))

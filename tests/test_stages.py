@@ -1,12 +1,14 @@
 """The pipeline's one list of stages: what a run re-does, what it serves, how a stage plugs in."""
 
 import dataclasses
+import shutil
 
 import pytest
 from typer.testing import CliRunner
 
 from conftest import CORPUS
 from flows.cli import app
+from pipeline import segment
 from pipeline.cache import StageCache
 from pipeline.corpus import discover_documents
 from pipeline.resources import load_resources
@@ -85,3 +87,30 @@ def test_parks_stages_lists_the_stages_and_what_an_edit_re_runs():
     assert "pipeline/ingest.py: ingest" in lines
     assert "pipeline/data/themes.json: record, themes" in lines
     assert "pipeline/data/relations.json: dataset" in lines
+
+
+def strings(segmenter: Segmenter) -> int:
+    return len(segmenter.nlp_en.vocab.strings) + len(segmenter.nlp_zh.vocab.strings)
+
+
+def test_a_cached_segmentation_is_restored_inside_the_memory_zone(tmp_path, monkeypatch, seed, resources):
+    """A gazetteer edit restores every document's segmentation from the cache: its spaCy docs are
+    made inside the run's memory zone, or each document's rare words stay in the vocabulary."""
+    monkeypatch.setattr(segment, "WARM_STRINGS", 0)  # zones from the first document on
+    cache, segmenter = StageCache(tmp_path), Segmenter()
+    Pipeline(segmenter, resources).run(seed, cache)
+    before = strings(segmenter)
+    taught = Pipeline(segmenter, load_resources(reviewed={"park": [PARK_ROW]})).run(seed, cache)
+    assert taught.served == ("ingest", "segment", "figures") and strings(segmenter) == before
+
+
+def test_a_record_served_after_its_text_was_ingested_again_loads_no_spacy(tmp_path, seed, resources):
+    """Ingesting needs no spaCy: a document whose text entry is gone but whose record is cached
+    (the same text) is served its record without loading the spaCy pipelines."""
+    cache = StageCache(tmp_path)
+    made = Pipeline(Segmenter(), resources).run(seed, cache)
+    shutil.rmtree(tmp_path / "ingest")
+    fresh = Segmenter()
+    served = Pipeline(fresh, resources).run(seed, cache)
+    assert (served.served, served.record) == (("record",), made.record)
+    assert not {"nlp_en", "nlp_zh", "pos_tagger"} & set(vars(fresh))
