@@ -96,6 +96,11 @@ def pdf_layout() -> dict:
     return {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")}
 
 
+def record_settings() -> dict:
+    """the package version and pdfminer's layout parameters, which a record's pipeline info names"""
+    return {"version": records.__version__, "pdf_layout": pdf_layout()}
+
+
 # --- declaring stages --------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -149,7 +154,7 @@ DOCUMENT_STAGES = [
           code=(entities, figures, linking, resources),
           data=("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", REVIEWED)),
     Stage("record", build_record, reads=("document", "ingested", "segmentation", "entities"), writes="record",
-          code=(records, types), data=(*DATA_FILES, REVIEWED), store=RECORD),
+          code=(records, types), data=(*DATA_FILES, REVIEWED), settings=record_settings, store=RECORD),
 ]
 
 

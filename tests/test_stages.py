@@ -8,12 +8,13 @@ from typer.testing import CliRunner
 
 from conftest import CORPUS
 from flows.cli import app
-from pipeline import segment
+from pipeline import records, segment
 from pipeline.cache import StageCache
 from pipeline.corpus import discover_documents
 from pipeline.resources import load_resources
 from pipeline.segment import Segmenter
-from pipeline.stages import CORPUS_STAGES, DOCUMENT_STAGES, Pipeline, Stage
+from pipeline.ingest import PDF_LAYOUT
+from pipeline.stages import CORPUS_STAGES, DOCUMENT_STAGES, Extraction, Pipeline, Stage
 
 SEED = "004_214d4d4eb4e386b6"
 PARK_ROW = {"id": "minsk-probe", "name": "Minsk Probe Park", "name_zh": None, "country": "BY", "aliases": []}
@@ -114,3 +115,23 @@ def test_a_record_served_after_its_text_was_ingested_again_loads_no_spacy(tmp_pa
     served = Pipeline(fresh, resources).run(seed, cache)
     assert (served.served, served.record) == (("record",), made.record)
     assert not {"nlp_en", "nlp_zh", "pos_tagger"} & set(vars(fresh))
+
+
+def test_a_record_is_not_served_past_a_change_to_what_its_pipeline_info_names(tmp_path, monkeypatch, seed,
+                                                                               segmenter, resources):
+    """A record names the package version and pdfminer's layout parameters (`pipeline.config_hash`):
+    a change to either makes the record again, even when the text it reads is the same (a text file)."""
+    cache = StageCache(tmp_path)
+    made = Pipeline(segmenter, resources).run(seed, cache).record
+
+    def rerun() -> Extraction:  # stages made afresh: a stage's version is computed once per process
+        return Pipeline(segmenter, resources, stages=[dataclasses.replace(s) for s in DOCUMENT_STAGES]).run(seed, cache)
+
+    monkeypatch.setattr(records, "__version__", "9.9.9")
+    bumped = rerun()
+    assert (bumped.served, bumped.record.pipeline.version) == (("ingest", "segment", "figures"), "9.9.9")
+    monkeypatch.setattr(PDF_LAYOUT, "char_margin", PDF_LAYOUT.char_margin + 1)
+    relaid = rerun()
+    assert relaid.served == ("segment", "figures") and relaid.record.text == made.text
+    assert relaid.record.pipeline.config_hash == records.pipeline_info(resources).config_hash != \
+        made.pipeline.config_hash
