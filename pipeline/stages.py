@@ -81,6 +81,10 @@ def build_record(pipe: Pipeline, document: CorpusDocument, ingested: IngestedTex
     return records.build_record(document, ingested, segmentation, entities, pipe.resources)
 
 
+def bytes_read(ingested: IngestedText) -> str:
+    return ingested.sha256
+
+
 def text_within_limits(pipe: Pipeline, ingested: IngestedText) -> None:
     """A cached text is measured against this run's size limit, not the one of the run that cached it."""
     pipe.limits.check_text(ingested.text)
@@ -116,6 +120,7 @@ class Stage:
     settings: Callable[[], dict] | None = None  # settings and library versions its output depends on
     store: Store | None = None  # how its output is cached; None: not cached
     check_cached: Callable[[Pipeline, Any], None] | None = None  # what the stage would check, on a cached output
+    read_sha256: Callable[[Any], str] | None = None  # of a stage reading 'file': the sha256 of the bytes it read
     spacy_docs: bool = False  # it makes spaCy docs (run, or restored from the cache): inside the run's memory zone
 
     @cached_property
@@ -145,7 +150,7 @@ INPUTS = {
 
 DOCUMENT_STAGES = [
     Stage("ingest", ingest_text, reads=("file",), writes="ingested", code=(ingest, cleaning), settings=pdf_layout,
-          store=INGESTED, check_cached=text_within_limits),
+          store=INGESTED, check_cached=text_within_limits, read_sha256=bytes_read),
     Stage("segment", segment_text, reads=("ingested",), writes="segmentation", code=(segment, cleaning),
           settings=library_versions, store=SEGMENTATION, spacy_docs=True),
     Stage("figures", find_figures, reads=("ingested", "segmentation"), writes="figures",
@@ -266,6 +271,7 @@ class DocumentRun:
         self.values = dict(inputs)
         self.keys: dict[str, str | None] = {}
         self.served: list[str] = []
+        self.file_sha256: str | None = None  # of the file's bytes, once hashed for a key
         self.zoned = False
 
     def value(self, name: str):
@@ -287,7 +293,8 @@ class DocumentRun:
             if not path.is_file():
                 return None
             self.pipe.limits.check_size(path.stat().st_size)  # before reading it to hash it
-            return file_sha256(path)
+            self.file_sha256 = file_sha256(path)
+            return self.file_sha256
         if name in CONTENT_DIGESTS:
             return CONTENT_DIGESTS[name](self.value(name))
         return self.key(self.pipe.writer[name])
@@ -308,9 +315,14 @@ class DocumentRun:
             raise NotCached(stage.name)
         reads = {name: self.value(name) for name in stage.reads}
         output = stage.run(self.pipe, **reads)
-        if entry_key:
+        if entry_key and self.read_what_was_hashed(stage, output):
             self.cache.put(stage.name, entry_key, stage.store.suffix, stage.store.dump(output))
         return output
+
+    def read_what_was_hashed(self, stage: Stage, output) -> bool:
+        """A file written to between hashing it for the key and the stage reading it gave an
+        output of other bytes, which must not be cached under the key of the hashed ones."""
+        return not stage.read_sha256 or stage.read_sha256(output) == self.file_sha256
 
     def _cached(self, stage: Stage, entry_key: str):
         data = self.cache.get(stage.name, entry_key, stage.store.suffix)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from conftest import CORPUS, EXTRACTED
 from pipeline.cache import INGESTED, MENTIONS, RECORD, SEGMENTATION, StageCache
-from pipeline.corpus import CorpusDocument, discover_documents
+from pipeline import stages
+from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import find_document_figures, tag_entities
 from pipeline.records import read_record
@@ -92,3 +93,24 @@ def test_a_cached_segmentation_and_figures_tag_the_same_entities(segmenter, reso
     assert restored == figures and [f.text for f in figures] == ["two countries", "two governments", "two countries", "two countries"]
     assert tag_entities("001", text, cached, resources, segmenter, restored) == \
         tag_entities("001", text, fresh, resources, segmenter)
+
+
+def test_a_file_edited_while_it_is_read_is_not_cached_under_its_old_bytes(tmp_path, monkeypatch, segmenter, resources):
+    """The ingest key hashes the file before the stage reads it: a text read from other bytes
+    (the file was being written) must not be served later to the bytes that were hashed."""
+    note = tmp_path / "note.txt"
+    note.write_text("中白工业园位于白俄罗斯。", encoding="utf-8")
+    document = CorpusDocument("note", note, "note.txt", None)
+
+    def hashed_then_edited(path: Path) -> str:
+        digest = file_sha256(path)
+        path.write_text("中白工业园位于明斯克。", encoding="utf-8")
+        return digest
+
+    pipe, cache = Pipeline(segmenter, resources), StageCache(tmp_path / "cache")
+    monkeypatch.setattr(stages, "file_sha256", hashed_then_edited)
+    assert pipe.run(document, cache).record.text == "中白工业园位于明斯克。"
+    monkeypatch.undo()
+    note.write_text("中白工业园位于白俄罗斯。", encoding="utf-8")
+    again = pipe.run(document, cache)
+    assert (again.served, again.record.text) == ((), "中白工业园位于白俄罗斯。")
