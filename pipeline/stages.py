@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import importlib.metadata
 import inspect
 import json
 import logging
@@ -32,9 +33,6 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
-
-import jieba
-import spacy
 
 from pipeline import cleaning, dataset, entities, figures, ingest, linking, records, relations, resources, segment
 from pipeline import themes, types
@@ -90,14 +88,32 @@ def text_within_limits(pipe: Pipeline, ingested: IngestedText) -> None:
     pipe.limits.check_text(ingested.text)
 
 
-def library_versions() -> dict:
-    """spaCy's and jieba's versions"""
-    return {"spacy": spacy.__version__, "jieba": jieba.__version__}
+def library_versions(*distributions: str) -> dict:
+    return {name: importlib.metadata.version(name) for name in distributions}
 
 
 def pdf_layout() -> dict:
-    """pdfminer's layout parameters (ingest.PDF_LAYOUT)"""
     return {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")}
+
+
+def ingest_settings() -> dict:
+    """pdfminer's layout parameters (ingest.PDF_LAYOUT) and the versions of the libraries that parse files"""
+    return {"pdf_layout": pdf_layout(), **library_versions("pdfminer.six", "chardet", "beautifulsoup4", "pylatexenc")}
+
+
+def segment_settings() -> dict:
+    """spaCy's and jieba's versions"""
+    return library_versions("spacy", "jieba")
+
+
+def figures_settings() -> dict:
+    """cn2an's version (Chinese numerals)"""
+    return library_versions("cn2an")
+
+
+def entities_settings() -> dict:
+    """babel's and inflect's versions (country names, singular forms)"""
+    return library_versions("babel", "inflect")
 
 
 def record_settings() -> dict:
@@ -149,15 +165,16 @@ INPUTS = {
 }
 
 DOCUMENT_STAGES = [
-    Stage("ingest", ingest_text, reads=("file",), writes="ingested", code=(ingest, cleaning), settings=pdf_layout,
+    Stage("ingest", ingest_text, reads=("file",), writes="ingested", code=(ingest, cleaning), settings=ingest_settings,
           store=INGESTED, check_cached=text_within_limits, read_sha256=bytes_read),
     Stage("segment", segment_text, reads=("ingested",), writes="segmentation", code=(segment, cleaning),
-          settings=library_versions, store=SEGMENTATION, spacy_docs=True),
+          settings=segment_settings, store=SEGMENTATION, spacy_docs=True),
     Stage("figures", find_figures, reads=("ingested", "segmentation"), writes="figures",
-          code=(figures, entities, linking, resources), data=("figures.json",), store=MENTIONS),
+          code=(figures, entities, linking, resources), data=("figures.json",), settings=figures_settings, store=MENTIONS),
     Stage("entities", tag_entities, reads=("document", "ingested", "segmentation", "figures"), writes="entities",
           code=(entities, figures, linking, resources),
-          data=("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", REVIEWED)),
+          data=("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", REVIEWED),
+          settings=entities_settings),
     Stage("record", build_record, reads=("document", "ingested", "segmentation", "entities"), writes="record",
           code=(records, types), data=(*DATA_FILES, REVIEWED), settings=record_settings, store=RECORD),
 ]

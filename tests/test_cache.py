@@ -1,5 +1,7 @@
 """The stage cache: keys that follow input, code and data; entries that survive damage."""
 
+import dataclasses
+import importlib.metadata
 import shutil
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from pipeline.linking import find_document_figures, tag_entities
 from pipeline.records import read_record
 from pipeline.resources import DATA_DIR, load_resources
 from pipeline.segment import segment_text
-from pipeline.stages import Pipeline
+from pipeline.stages import DOCUMENT_STAGES, Pipeline
 from pipeline.types import CatalogEntry
 
 NOTE = CorpusDocument("note", Path("note.txt"), "note.txt", None)
@@ -114,3 +116,19 @@ def test_a_file_edited_while_it_is_read_is_not_cached_under_its_old_bytes(tmp_pa
     note.write_text("中白工业园位于白俄罗斯。", encoding="utf-8")
     again = pipe.run(document, cache)
     assert (again.served, again.record.text) == ((), "中白工业园位于白俄罗斯。")
+
+
+def test_keys_follow_the_versions_of_the_libraries_a_stage_uses(monkeypatch, segmenter, resources):
+    """An upgraded library can change a stage's output as its code can: babel's country names
+    re-tag, cn2an's numerals find figures again, pdfminer parses again."""
+    ingested = IngestedText(text="中白工业园位于白俄罗斯。", format="txt", sha256="ab" * 32)
+    base = Pipeline(segmenter, resources).keys(NOTE, ingested=ingested)
+    installed = importlib.metadata.version
+    for upgraded, rerun in (("babel", ["entities", "record"]), ("cn2an", ["figures", "entities", "record"]),
+                            ("jieba", ["segment", "figures", "entities", "record"])):
+        monkeypatch.setattr(importlib.metadata, "version", lambda name: "99" if name == upgraded else installed(name))
+        stages = [dataclasses.replace(s) for s in DOCUMENT_STAGES]  # versions computed afresh
+        keys = Pipeline(segmenter, resources, stages=stages).keys(NOTE, ingested=ingested)
+        assert [stage for stage in base if keys[stage] != base[stage]] == rerun, upgraded
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "99" if name == "pdfminer.six" else installed(name))
+    assert dataclasses.replace(DOCUMENT_STAGES[0]).version != DOCUMENT_STAGES[0].version
