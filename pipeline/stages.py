@@ -239,14 +239,15 @@ class Pipeline:
             run = DocumentRun(self, inputs, cache, zone, cached_only)
             return Extraction(run.value("record"), tuple(run.served))
 
-    def extract(self, document: CorpusDocument, cache: StageCache | None = None) -> Extraction:
+    def extract(self, document: CorpusDocument, cache: StageCache | None = None, *,
+                raise_transient: bool = True) -> Extraction:
         """The record of `document`, or its failed record when the document cannot be extracted
-        (unreadable, too large, too slow, no permission ...). Bugs and transient file system
-        errors raise."""
+        (unreadable, too large, too slow, no permission ...). Bugs raise, and transient file
+        system errors for a caller that retries them (`raise_transient`)."""
         try:
             return self.run(document, cache)
         except (ParksError, OSError) as err:
-            if is_transient(err):
+            if raise_transient and is_transient(err):
                 raise
             return Extraction(self.failed_record(document, err))
 
@@ -360,9 +361,9 @@ _LASTING_OS_ERRORS = (PermissionError, FileNotFoundError, IsADirectoryError, Not
 def is_transient(error: BaseException) -> bool:
     """What a second try can fix (a file system or network hiccup); a document that cannot be
     read (`ParksError`: encrypted, corrupt, empty, too large, too slow ...; or no permission,
-    no file, a symlink loop) fails the same way every time."""
+    no file, a symlink loop, a name too long) fails the same way every time."""
     return (isinstance(error, OSError) and not isinstance(error, _LASTING_OS_ERRORS)
-            and error.errno != errno.ELOOP)
+            and error.errno not in (errno.ELOOP, errno.ENAMETOOLONG))
 
 
 # --- the library's front door ------------------------------------------------------------
@@ -370,14 +371,15 @@ def is_transient(error: BaseException) -> bool:
 def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: Segmenter | None = None,
                      resources: Resources | None = None, limits: DocumentLimits = DEFAULT_LIMITS) -> DocumentRecord:
     """Extract one file outside any corpus: metadata is guessed from the file. A file that
-    cannot be extracted gives its failed record, which says why.
+    cannot be extracted gives its failed record, which says why (nothing retries here: a
+    transient file system error too).
 
     >>> record = extract_document("paper.pdf")  # doctest: +SKIP
     >>> record.status, record.language, len(record.entities)  # doctest: +SKIP
     """
     path = Path(path)
     document = CorpusDocument(doc_id or doc_id_for(path.name), path, path.name, None)
-    return Pipeline(segmenter, resources, limits).extract(document).record
+    return Pipeline(segmenter, resources, limits).extract(document, raise_transient=False).record
 
 
 def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, segmenter: Segmenter | None = None,

@@ -216,6 +216,7 @@ def test_a_time_budget_outlasts_code_that_catches_its_expiry():
     (IsADirectoryError(errno.EISDIR, "Is a directory"), False),
     (NotADirectoryError(errno.ENOTDIR, "Not a directory"), False),
     (OSError(errno.ELOOP, "Too many levels of symbolic links"), False),
+    (OSError(errno.ENAMETOOLONG, "File name too long"), False),
     (TooLarge("too large: 25.0 MB, limit 20 MB"), False),
     (TooSlow("too slow: extraction took longer than the limit of 300 s"), False),
 ])
