@@ -234,7 +234,7 @@ class Pipeline:
         stage would have to run."""
         if document.unreadable:
             raise NotReadable(document.unreadable)
-        inputs = {"document": document, **({"ingested": ingested} if ingested else {"file": document.path})}
+        inputs = run_inputs(document, ingested)
         with time_budget(self.limits.seconds), ExitStack() as zone:
             run = DocumentRun(self, inputs, cache, zone, cached_only)
             return Extraction(run.value("record"), tuple(run.served))
@@ -258,10 +258,15 @@ class Pipeline:
 
     def keys(self, document: CorpusDocument, *, ingested: IngestedText | None = None) -> dict[str, str | None]:
         """The cache key of every stage for `document` (ingesting it when `ingested` is not given)."""
-        inputs = {"document": document, **({"ingested": ingested} if ingested else {"file": document.path})}
+        inputs = run_inputs(document, ingested)
         with ExitStack() as zone:
             run = DocumentRun(self, inputs, None, zone, cached_only=False)
             return {stage.name: run.key(stage) for stage in self.stages if stage.writes not in inputs}
+
+
+def run_inputs(document: CorpusDocument, ingested: IngestedText | None) -> dict:
+    """The document, and its file, or its text when that is already in hand (`extract_text`)."""
+    return {"document": document, **({"ingested": ingested} if ingested else {"file": document.path})}
 
 
 def check_stages(stages: list[Stage]) -> None:
