@@ -28,7 +28,7 @@ import inspect
 import json
 import logging
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -392,11 +392,13 @@ def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, se
     """Extract from text already in memory (Markdown or plain), e.g. pasted or fetched elsewhere.
     Text over the size limit raises `TooLarge`, an extraction over the time budget `TooSlow`."""
     limits.check_text(text)
-    raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
-    ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
-                            sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
-    document = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
-    record = Pipeline(segmenter, resources, limits).run(document, ingested=ingested).record
+    pipe = Pipeline(segmenter, resources, replace(limits, seconds=0))  # the budget below holds the cleaning too
+    with time_budget(limits.seconds):
+        raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
+        ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
+                                sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+        document = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
+        record = pipe.run(document, ingested=ingested).record
     return record.model_copy(update={"metadata": metadata}) if metadata else record
 
 
