@@ -89,36 +89,34 @@ def text_within_limits(pipe: Pipeline, ingested: IngestedText) -> None:
 
 
 def library_versions(*distributions: str) -> dict:
-    return {name: importlib.metadata.version(name) for name in distributions}
+    return {f"{name} version": importlib.metadata.version(name) for name in distributions}
 
 
 def pdf_layout() -> dict:
-    return {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")}
+    return {"pdf layout (ingest.PDF_LAYOUT)": {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")}}
 
+
+# A stage's settings: what `parks stages` names each, and its value now.
 
 def ingest_settings() -> dict:
-    """pdfminer's layout parameters (ingest.PDF_LAYOUT) and the versions of the libraries that parse files"""
-    return {"pdf_layout": pdf_layout(), **library_versions("pdfminer.six", "chardet", "beautifulsoup4", "pylatexenc")}
+    return {**pdf_layout(), **library_versions("pdfminer.six", "chardet", "beautifulsoup4", "pylatexenc")}
 
 
 def segment_settings() -> dict:
-    """spaCy's and jieba's versions"""
     return library_versions("spacy", "jieba")
 
 
 def figures_settings() -> dict:
-    """cn2an's version (Chinese numerals)"""
-    return library_versions("cn2an")
+    return library_versions("cn2an")  # Chinese numerals
 
 
 def entities_settings() -> dict:
-    """babel's and inflect's versions (country names, singular forms)"""
-    return library_versions("babel", "inflect")
+    return library_versions("babel", "inflect")  # country names, singular forms
 
 
 def record_settings() -> dict:
-    """the package version and pdfminer's layout parameters, which a record's pipeline info names"""
-    return {"version": records.__version__, "pdf_layout": pdf_layout()}
+    """A record's pipeline info names them."""
+    return {"package version (pipeline.__version__)": records.__version__, **pdf_layout()}
 
 
 # --- declaring stages --------------------------------------------------------------------
@@ -133,7 +131,7 @@ class Stage:
     writes: str
     code: tuple[ModuleType, ...] = ()  # modules besides its function whose code makes its output
     data: tuple[str, ...] = ()  # files of `pipeline/data` (and `REVIEWED`) its output depends on
-    settings: Callable[[], dict] | None = None  # settings and library versions its output depends on
+    settings: Callable[[], dict] | None = None  # settings and library versions its output depends on, by name
     store: Store | None = None  # how its output is cached; None: not cached
     check_cached: Callable[[Pipeline, Any], None] | None = None  # what the stage would check, on a cached output
     read_sha256: Callable[[Any], str] | None = None  # of a stage reading 'file': the sha256 of the bytes it read
@@ -170,7 +168,8 @@ DOCUMENT_STAGES = [
     Stage("segment", segment_text, reads=("ingested",), writes="segmentation", code=(segment, cleaning),
           settings=segment_settings, store=SEGMENTATION, spacy_docs=True),
     Stage("figures", find_figures, reads=("ingested", "segmentation"), writes="figures",
-          code=(figures, entities, linking, resources), data=("figures.json",), settings=figures_settings, store=MENTIONS),
+          code=(figures, entities, linking, resources), data=("figures.json",), settings=figures_settings,
+          store=MENTIONS),
     Stage("entities", tag_entities, reads=("document", "ingested", "segmentation", "figures"), writes="entities",
           code=(entities, figures, linking, resources),
           data=("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", REVIEWED),
@@ -452,7 +451,7 @@ def depends_on(stage: Stage | CorpusStage) -> list[str]:
     code = [f"pipeline/{Path(inspect.getfile(stage.run)).name}:{stage.run.__name__}"]
     code += [f"pipeline/{Path(module.__file__).name}" for module in stage.code]
     data = ["names reviewers taught" if name == REVIEWED else f"pipeline/data/{name}" for name in stage.data]
-    settings = [inspect.getdoc(stage.settings)] if getattr(stage, "settings", None) else []
+    settings = list(stage.settings()) if getattr(stage, "settings", None) else []
     return code + data + settings
 
 

@@ -88,6 +88,9 @@ def test_parks_stages_lists_the_stages_and_what_an_edit_re_runs():
     assert "pipeline/ingest.py: ingest" in lines
     assert "pipeline/data/themes.json: record, themes" in lines
     assert "pipeline/data/relations.json: dataset" in lines
+    assert "pdf layout (ingest.PDF_LAYOUT): ingest, record" in lines  # a record's pipeline info names it
+    assert "package version (pipeline.__version__): record" in lines
+    assert "babel version: entities, record" in lines
 
 
 def strings(segmenter: Segmenter) -> int:
