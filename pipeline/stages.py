@@ -269,13 +269,18 @@ def run_inputs(document: CorpusDocument, ingested: IngestedText | None) -> dict:
 
 
 def check_stages(stages: list[Stage]) -> None:
-    """Every stage reads the document's inputs or what an earlier stage wrote, no value is
-    written twice, and one stage writes the record."""
+    """Every stage reads the document's inputs or what an earlier stage wrote, depends on data
+    files its key can hash (those the gazetteers load), no value is written twice, and one stage
+    writes the record."""
     known, written = set(INPUTS) | {"ingested"}, set(INPUTS)  # a run may start from ingested text
     for stage in stages:
         missing = [name for name in stage.reads if name not in known]
         if missing:
             raise ValueError(f"stage {stage.name!r} reads {', '.join(missing)}, which no earlier stage writes")
+        unhashed = [name for name in stage.data if name not in (*DATA_FILES, REVIEWED)]
+        if unhashed:
+            raise ValueError(f"stage {stage.name!r} depends on {', '.join(unhashed)}, which its cache key cannot "
+                             f"hash: only the data files of resources.DATA_FILES")
         if stage.writes in written:
             raise ValueError(f"stage {stage.name!r} writes {stage.writes!r}, which an input or an earlier stage holds")
         known.add(stage.writes)

@@ -69,6 +69,10 @@ def test_a_stage_that_reads_what_no_earlier_stage_writes_is_refused(segmenter, r
         Pipeline(segmenter, resources, stages=[ingest, segment, twice, figures, *rest])
     with pytest.raises(ValueError, match="^no stage writes 'record'$"):
         Pipeline(segmenter, resources, stages=DOCUMENT_STAGES[:-1])
+    cues = dataclasses.replace(figures, data=("figures.json", "relations.json"))
+    with pytest.raises(ValueError, match=r"^stage 'figures' depends on relations.json, which its cache key cannot "
+                                         r"hash: only the data files of resources.DATA_FILES$"):
+        Pipeline(segmenter, resources, stages=[ingest, segment, cues, *rest])
 
 
 def test_parks_stages_lists_the_stages_and_what_an_edit_re_runs():
