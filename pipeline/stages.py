@@ -28,7 +28,7 @@ import inspect
 import json
 import logging
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -134,6 +134,7 @@ class Stage:
     settings: Callable[[], dict] | None = None  # settings and library versions its output depends on, by name
     store: Store | None = None  # how its output is cached; None: not cached
     check_cached: Callable[[Pipeline, Any], None] | None = None  # what the stage would check, on a cached output
+    reads_only: dict[str, str] = field(default_factory=dict)  # value read -> the one field of it the stage uses
     read_sha256: Callable[[Any], str] | None = None  # of a stage reading 'file': the sha256 of the bytes it read
     spacy_docs: bool = False  # it makes spaCy docs (run, or restored from the cache): inside the run's memory zone
 
@@ -165,13 +166,13 @@ INPUTS = {
 DOCUMENT_STAGES = [
     Stage("ingest", ingest_text, reads=("file",), writes="ingested", code=(ingest, cleaning), settings=ingest_settings,
           store=INGESTED, check_cached=text_within_limits, read_sha256=bytes_read),
-    Stage("segment", segment_text, reads=("ingested",), writes="segmentation", code=(segment, cleaning),
-          settings=segment_settings, store=SEGMENTATION, spacy_docs=True),
-    Stage("figures", find_figures, reads=("ingested", "segmentation"), writes="figures",
-          code=(figures, entities, linking, resources), data=("figures.json",), settings=figures_settings,
-          store=MENTIONS),
-    Stage("entities", tag_entities, reads=("document", "ingested", "segmentation", "figures"), writes="entities",
-          code=(entities, figures, linking, resources),
+    Stage("segment", segment_text, reads=("ingested",), reads_only={"ingested": "text"}, writes="segmentation",
+          code=(segment, cleaning), settings=segment_settings, store=SEGMENTATION, spacy_docs=True),
+    Stage("figures", find_figures, reads=("ingested", "segmentation"), reads_only={"ingested": "text"},
+          writes="figures", code=(figures, entities, linking, resources), data=("figures.json",),
+          settings=figures_settings, store=MENTIONS),
+    Stage("entities", tag_entities, reads=("document", "ingested", "segmentation", "figures"),
+          reads_only={"ingested": "text"}, writes="entities", code=(entities, figures, linking, resources),
           data=("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", REVIEWED),
           settings=entities_settings),
     Stage("record", build_record, reads=("document", "ingested", "segmentation", "entities"), writes="record",
@@ -277,6 +278,10 @@ def check_stages(stages: list[Stage]) -> None:
         missing = [name for name in stage.reads if name not in known]
         if missing:
             raise ValueError(f"stage {stage.name!r} reads {', '.join(missing)}, which no earlier stage writes")
+        narrowed = [name for name in stage.reads_only if name not in stage.reads or name not in CONTENT_DIGESTS]
+        if narrowed:
+            raise ValueError(f"stage {stage.name!r} reads only a field of {', '.join(narrowed)}, which it does not "
+                             f"read or which is not digested by its content")
         unhashed = [name for name in stage.data if name not in (*DATA_FILES, REVIEWED)]
         if unhashed:
             raise ValueError(f"stage {stage.name!r} depends on {', '.join(unhashed)}, which its cache key cannot "
@@ -309,12 +314,14 @@ class DocumentRun:
     def key(self, stage: Stage) -> str | None:
         """None when something it reads has no digest (a path that is no file: the stage says why)."""
         if stage.name not in self.keys:
-            digests = [self.digest(name) for name in stage.reads]
+            digests = [self.digest(name, stage.reads_only.get(name)) for name in stage.reads]
             data = {name: self.pipe.resources.data_digests.get(name) for name in stage.data}
             self.keys[stage.name] = None if None in digests else _hash([stage.name, stage.version, data, digests])
         return self.keys[stage.name]
 
-    def digest(self, name: str) -> str | None:
+    def digest(self, name: str, only: str | None = None) -> str | None:
+        """Of an input or a value digested by its content: its content, or only its field `only`;
+        of another value: the key of the stage that wrote it."""
         if name == "file":
             path = self.values["file"]
             if not path.is_file():
@@ -323,7 +330,7 @@ class DocumentRun:
             self.file_sha256 = file_sha256(path)
             return self.file_sha256
         if name in CONTENT_DIGESTS:
-            return CONTENT_DIGESTS[name](self.value(name))
+            return _hash(getattr(self.value(name), only)) if only else CONTENT_DIGESTS[name](self.value(name))
         return self.key(self.pipe.writer[name])
 
     def _produce(self, stage: Stage):

@@ -132,3 +132,16 @@ def test_keys_follow_the_versions_of_the_libraries_a_stage_uses(monkeypatch, seg
         assert [stage for stage in base if keys[stage] != base[stage]] == rerun, upgraded
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "99" if name == "pdfminer.six" else installed(name))
     assert dataclasses.replace(DOCUMENT_STAGES[0]).version != DOCUMENT_STAGES[0].version
+
+
+def test_a_file_whose_bytes_change_but_not_its_text_is_not_segmented_again(tmp_path, segmenter, resources):
+    """Segmentation and figures read only the clean text: a file saved with Windows line endings
+    is parsed again and its record made again (it cites the new bytes), from the cached tokens."""
+    unix, windows = tmp_path / "unix.txt", tmp_path / "windows.txt"
+    unix.write_bytes("中白工业园位于白俄罗斯。\nIt covers 112.5 square kilometres.\n".encode())
+    windows.write_bytes(unix.read_bytes().replace(b"\n", b"\r\n"))
+    pipe, cache = Pipeline(segmenter, resources), StageCache(tmp_path / "cache")
+    first = pipe.run(CorpusDocument("paper", unix, "paper.txt", None), cache).record
+    again = pipe.run(CorpusDocument("paper", windows, "paper.txt", None), cache)
+    assert again.served == ("segment", "figures") and again.record.text == first.text
+    assert again.record.source.sha256 == file_sha256(windows) != first.source.sha256

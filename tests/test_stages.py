@@ -73,6 +73,10 @@ def test_a_stage_that_reads_what_no_earlier_stage_writes_is_refused(segmenter, r
     with pytest.raises(ValueError, match=r"^stage 'figures' depends on relations.json, which its cache key cannot "
                                          r"hash: only the data files of resources.DATA_FILES$"):
         Pipeline(segmenter, resources, stages=[ingest, segment, cues, *rest])
+    narrowed = dataclasses.replace(figures, reads_only={"segmentation": "blocks"})
+    with pytest.raises(ValueError, match=r"^stage 'figures' reads only a field of segmentation, which it does not "
+                                         r"read or which is not digested by its content$"):
+        Pipeline(segmenter, resources, stages=[ingest, segment, narrowed, *rest])
 
 
 def test_parks_stages_lists_the_stages_and_what_an_edit_re_runs():
