@@ -134,7 +134,7 @@ class Stage:
     settings: Callable[[], dict] | None = None  # settings and library versions its output depends on, by name
     store: Store | None = None  # how its output is cached; None: not cached
     check_cached: Callable[[Pipeline, Any], None] | None = None  # what the stage would check, on a cached output
-    reads_only: dict[str, str] = field(default_factory=dict)  # value read -> the one field of it the stage uses
+    reads_only: dict[str, str] = field(default_factory=dict, hash=False)  # value read -> its one field the stage uses
     read_sha256: Callable[[Any], str] | None = None  # of a stage reading 'file': the sha256 of the bytes it read
     spacy_docs: bool = False  # it makes spaCy docs (run, or restored from the cache): inside the run's memory zone
 
