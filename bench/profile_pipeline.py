@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         parser.error("needs pyinstrument: pip install pyinstrument")
 
-    from pipeline.run import RunSettings, extract_document, tools
+    from pipeline.run import RunSettings, extract_and_write, tools
     from pipeline.corpus import discover_documents
     from pipeline.limits import DocumentLimits
     from pipeline.records import apply_themes
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     profiler.start()
     started = time.perf_counter()
     for document in documents:
-        extract_document(document, settings)
+        extract_and_write(document, settings)
     documents_seconds = time.perf_counter() - started
     apply_themes(settings.out_dir, load_taxonomy())
     total = time.perf_counter() - started

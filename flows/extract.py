@@ -2,7 +2,7 @@
 
 Orchestration only: which task runner (this process, worker processes, a Dask cluster), how
 documents are batched into tasks, retries of what failed transiently, progress and the run's
-summary. What happens to a document is `pipeline.run.extract_document`, which runs the library
+summary. What happens to a document is `pipeline.run.extract_and_write`, which runs the library
 pipeline (`pipeline.stages`); each process loads the segmenter and gazetteers once."""
 
 

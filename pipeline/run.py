@@ -115,7 +115,7 @@ def written_folders(out_dir: Path) -> list[Path]:
     return [out_dir, out_dir / RECORDS_DIR, (out_dir / SCHEMA_PATH).parent]
 
 
-def extract_document(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome:
+def extract_and_write(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome:
     """One document through the pipeline (stages the cache holds are served), its record written
     with the reviewers' decisions (`write_reviewed`). Errors of the document become its failed
     record, except transient file system errors, which are raised so that the task is retried."""
@@ -134,8 +134,8 @@ def extract_document(doc: CorpusDocument, settings: RunSettings) -> DocumentOutc
 
 
 def extract_documents(docs: list[CorpusDocument], settings: RunSettings) -> list[DocumentOutcome]:
-    """`extract_document` for each of a batch of documents, in one task."""
-    return [extract_document(doc, settings) for doc in docs]
+    """`extract_and_write` for each of a batch of documents, in one task."""
+    return [extract_and_write(doc, settings) for doc in docs]
 
 
 def serve_cached(doc: CorpusDocument, settings: RunSettings) -> DocumentOutcome | None:

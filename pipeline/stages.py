@@ -15,25 +15,24 @@ without loading spaCy, and a gazetteer edit re-runs the stages that read the gaz
 those after them, no others (`parks stages` shows which).
 
 To add a stage: write `def stage(pipe, <what it reads>) -> <what it writes>` and add one
-`Stage(...)` line where it belongs in `DOCUMENT_STAGES`.
+`Stage(...)` line where it belongs in `DOCUMENT_STAGES` (with `spacy_docs=True` when it makes
+spaCy docs: the run enters spaCy's memory zone, which loads the pipelines, only for such a stage).
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import importlib.metadata
 import inspect
 import json
 import logging
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
-
-import jieba
-import spacy
 
 from pipeline import cleaning, dataset, entities, figures, ingest, linking, records, relations, resources, segment
 from pipeline import themes, types
@@ -80,19 +79,44 @@ def build_record(pipe: Pipeline, document: CorpusDocument, ingested: IngestedTex
     return records.build_record(document, ingested, segmentation, entities, pipe.resources)
 
 
+def bytes_read(ingested: IngestedText) -> str:
+    return ingested.sha256
+
+
 def text_within_limits(pipe: Pipeline, ingested: IngestedText) -> None:
     """A cached text is measured against this run's size limit, not the one of the run that cached it."""
     pipe.limits.check_text(ingested.text)
 
 
-def library_versions() -> dict:
-    """spaCy's and jieba's versions"""
-    return {"spacy": spacy.__version__, "jieba": jieba.__version__}
+def library_versions(*distributions: str) -> dict:
+    return {f"{name} version": importlib.metadata.version(name) for name in distributions}
 
 
 def pdf_layout() -> dict:
-    """pdfminer's layout parameters (ingest.PDF_LAYOUT)"""
-    return {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")}
+    return {"pdf layout (ingest.PDF_LAYOUT)": {k: v for k, v in vars(PDF_LAYOUT).items() if not k.startswith("_")}}
+
+
+# A stage's settings: what `parks stages` names each, and its value now.
+
+def ingest_settings() -> dict:
+    return {**pdf_layout(), **library_versions("pdfminer.six", "chardet", "beautifulsoup4", "pylatexenc")}
+
+
+def segment_settings() -> dict:
+    return library_versions("spacy", "jieba")
+
+
+def figures_settings() -> dict:
+    return library_versions("cn2an")  # Chinese numerals
+
+
+def entities_settings() -> dict:
+    return library_versions("babel", "inflect")  # country names, singular forms
+
+
+def record_settings() -> dict:
+    """A record's pipeline info names them."""
+    return {"package version (pipeline.__version__)": records.__version__, **pdf_layout()}
 
 
 # --- declaring stages --------------------------------------------------------------------
@@ -107,9 +131,12 @@ class Stage:
     writes: str
     code: tuple[ModuleType, ...] = ()  # modules besides its function whose code makes its output
     data: tuple[str, ...] = ()  # files of `pipeline/data` (and `REVIEWED`) its output depends on
-    settings: Callable[[], dict] | None = None  # settings and library versions its output depends on
+    settings: Callable[[], dict] | None = None  # settings and library versions its output depends on, by name
     store: Store | None = None  # how its output is cached; None: not cached
     check_cached: Callable[[Pipeline, Any], None] | None = None  # what the stage would check, on a cached output
+    reads_only: dict[str, str] = field(default_factory=dict, hash=False)  # value read -> its one field the stage uses
+    read_sha256: Callable[[Any], str] | None = None  # of a stage reading 'file': the sha256 of the bytes it read
+    spacy_docs: bool = False  # it makes spaCy docs (run, or restored from the cache): inside the run's memory zone
 
     @cached_property
     def version(self) -> str:
@@ -137,17 +164,19 @@ INPUTS = {
 }
 
 DOCUMENT_STAGES = [
-    Stage("ingest", ingest_text, reads=("file",), writes="ingested", code=(ingest, cleaning), settings=pdf_layout,
-          store=INGESTED, check_cached=text_within_limits),
-    Stage("segment", segment_text, reads=("ingested",), writes="segmentation", code=(segment, cleaning),
-          settings=library_versions, store=SEGMENTATION),
-    Stage("figures", find_figures, reads=("ingested", "segmentation"), writes="figures",
-          code=(figures, entities, linking, resources), data=("figures.json",), store=MENTIONS),
-    Stage("entities", tag_entities, reads=("document", "ingested", "segmentation", "figures"), writes="entities",
-          code=(entities, figures, linking, resources),
-          data=("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", REVIEWED)),
+    Stage("ingest", ingest_text, reads=("file",), writes="ingested", code=(ingest, cleaning), settings=ingest_settings,
+          store=INGESTED, check_cached=text_within_limits, read_sha256=bytes_read),
+    Stage("segment", segment_text, reads=("ingested",), reads_only={"ingested": "text"}, writes="segmentation",
+          code=(segment, cleaning), settings=segment_settings, store=SEGMENTATION, spacy_docs=True),
+    Stage("figures", find_figures, reads=("ingested", "segmentation"), reads_only={"ingested": "text"},
+          writes="figures", code=(figures, entities, linking, resources), data=("figures.json",),
+          settings=figures_settings, store=MENTIONS),
+    Stage("entities", tag_entities, reads=("document", "ingested", "segmentation", "figures"),
+          reads_only={"ingested": "text"}, writes="entities", code=(entities, figures, linking, resources),
+          data=("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", REVIEWED),
+          settings=entities_settings),
     Stage("record", build_record, reads=("document", "ingested", "segmentation", "entities"), writes="record",
-          code=(records, types), data=(*DATA_FILES, REVIEWED), store=RECORD),
+          code=(records, types), data=(*DATA_FILES, REVIEWED), settings=record_settings, store=RECORD),
 ]
 
 
@@ -205,19 +234,20 @@ class Pipeline:
         stage would have to run."""
         if document.unreadable:
             raise NotReadable(document.unreadable)
-        inputs = {"document": document, **({"ingested": ingested} if ingested else {"file": document.path})}
+        inputs = run_inputs(document, ingested)
         with time_budget(self.limits.seconds), ExitStack() as zone:
             run = DocumentRun(self, inputs, cache, zone, cached_only)
             return Extraction(run.value("record"), tuple(run.served))
 
-    def extract(self, document: CorpusDocument, cache: StageCache | None = None) -> Extraction:
+    def extract(self, document: CorpusDocument, cache: StageCache | None = None, *,
+                raise_transient: bool = True) -> Extraction:
         """The record of `document`, or its failed record when the document cannot be extracted
-        (unreadable, too large, too slow, no permission ...). Bugs and transient file system
-        errors raise."""
+        (unreadable, too large, too slow, no permission ...). Bugs raise, and transient file
+        system errors for a caller that retries them (`raise_transient`)."""
         try:
             return self.run(document, cache)
         except (ParksError, OSError) as err:
-            if is_transient(err):
+            if raise_transient and is_transient(err):
                 raise
             return Extraction(self.failed_record(document, err))
 
@@ -228,20 +258,34 @@ class Pipeline:
 
     def keys(self, document: CorpusDocument, *, ingested: IngestedText | None = None) -> dict[str, str | None]:
         """The cache key of every stage for `document` (ingesting it when `ingested` is not given)."""
-        inputs = {"document": document, **({"ingested": ingested} if ingested else {"file": document.path})}
+        inputs = run_inputs(document, ingested)
         with ExitStack() as zone:
             run = DocumentRun(self, inputs, None, zone, cached_only=False)
             return {stage.name: run.key(stage) for stage in self.stages if stage.writes not in inputs}
 
 
+def run_inputs(document: CorpusDocument, ingested: IngestedText | None) -> dict:
+    """The document, and its file, or its text when that is already in hand (`extract_text`)."""
+    return {"document": document, **({"ingested": ingested} if ingested else {"file": document.path})}
+
+
 def check_stages(stages: list[Stage]) -> None:
-    """Every stage reads the document's inputs or what an earlier stage wrote, no value is
-    written twice, and one stage writes the record."""
+    """Every stage reads the document's inputs or what an earlier stage wrote, depends on data
+    files its key can hash (those the gazetteers load), no value is written twice, and one stage
+    writes the record."""
     known, written = set(INPUTS) | {"ingested"}, set(INPUTS)  # a run may start from ingested text
     for stage in stages:
         missing = [name for name in stage.reads if name not in known]
         if missing:
             raise ValueError(f"stage {stage.name!r} reads {', '.join(missing)}, which no earlier stage writes")
+        narrowed = [name for name in stage.reads_only if name not in stage.reads or name not in CONTENT_DIGESTS]
+        if narrowed:
+            raise ValueError(f"stage {stage.name!r} reads only a field of {', '.join(narrowed)}, which it does not "
+                             f"read or which is not digested by its content")
+        unhashed = [name for name in stage.data if name not in (*DATA_FILES, REVIEWED)]
+        if unhashed:
+            raise ValueError(f"stage {stage.name!r} depends on {', '.join(unhashed)}, which its cache key cannot "
+                             f"hash: only the data files of resources.DATA_FILES")
         if stage.writes in written:
             raise ValueError(f"stage {stage.name!r} writes {stage.writes!r}, which an input or an earlier stage holds")
         known.add(stage.writes)
@@ -259,6 +303,7 @@ class DocumentRun:
         self.values = dict(inputs)
         self.keys: dict[str, str | None] = {}
         self.served: list[str] = []
+        self.file_sha256: str | None = None  # of the file's bytes, once hashed for a key
         self.zoned = False
 
     def value(self, name: str):
@@ -269,24 +314,30 @@ class DocumentRun:
     def key(self, stage: Stage) -> str | None:
         """None when something it reads has no digest (a path that is no file: the stage says why)."""
         if stage.name not in self.keys:
-            digests = [self.digest(name) for name in stage.reads]
+            digests = [self.digest(name, stage.reads_only.get(name)) for name in stage.reads]
             data = {name: self.pipe.resources.data_digests.get(name) for name in stage.data}
             self.keys[stage.name] = None if None in digests else _hash([stage.name, stage.version, data, digests])
         return self.keys[stage.name]
 
-    def digest(self, name: str) -> str | None:
+    def digest(self, name: str, only: str | None = None) -> str | None:
+        """Of an input or a value digested by its content: its content, or only its field `only`;
+        of another value: the key of the stage that wrote it."""
         if name == "file":
             path = self.values["file"]
             if not path.is_file():
                 return None
             self.pipe.limits.check_size(path.stat().st_size)  # before reading it to hash it
-            return file_sha256(path)
+            self.file_sha256 = file_sha256(path)
+            return self.file_sha256
         if name in CONTENT_DIGESTS:
-            return CONTENT_DIGESTS[name](self.value(name))
+            return _hash(getattr(self.value(name), only)) if only else CONTENT_DIGESTS[name](self.value(name))
         return self.key(self.pipe.writer[name])
 
     def _produce(self, stage: Stage):
         entry_key = self.key(stage) if self.cache and stage.store else None
+        if stage.spacy_docs and not self.zoned:  # the spaCy docs live no longer than the run; none before it
+            self.zone.enter_context(self.pipe.segmenter.memory_zone())
+            self.zoned = True
         if entry_key:
             cached = self._cached(stage, entry_key)
             if cached is not None:
@@ -297,13 +348,15 @@ class DocumentRun:
         if self.cached_only:
             raise NotCached(stage.name)
         reads = {name: self.value(name) for name in stage.reads}
-        if not self.zoned:  # the spaCy docs made from here on live no longer than the run
-            self.zone.enter_context(self.pipe.segmenter.memory_zone())
-            self.zoned = True
         output = stage.run(self.pipe, **reads)
-        if entry_key:
+        if entry_key and self.read_what_was_hashed(stage, output):
             self.cache.put(stage.name, entry_key, stage.store.suffix, stage.store.dump(output))
         return output
+
+    def read_what_was_hashed(self, stage: Stage, output) -> bool:
+        """A file written to between hashing it for the key and the stage reading it gave an
+        output of other bytes, which must not be cached under the key of the hashed ones."""
+        return not stage.read_sha256 or stage.read_sha256(output) == self.file_sha256
 
     def _cached(self, stage: Stage, entry_key: str):
         data = self.cache.get(stage.name, entry_key, stage.store.suffix)
@@ -324,9 +377,9 @@ _LASTING_OS_ERRORS = (PermissionError, FileNotFoundError, IsADirectoryError, Not
 def is_transient(error: BaseException) -> bool:
     """What a second try can fix (a file system or network hiccup); a document that cannot be
     read (`ParksError`: encrypted, corrupt, empty, too large, too slow ...; or no permission,
-    no file, a symlink loop) fails the same way every time."""
+    no file, a symlink loop, a name too long) fails the same way every time."""
     return (isinstance(error, OSError) and not isinstance(error, _LASTING_OS_ERRORS)
-            and error.errno != errno.ELOOP)
+            and error.errno not in (errno.ELOOP, errno.ENAMETOOLONG))
 
 
 # --- the library's front door ------------------------------------------------------------
@@ -334,14 +387,15 @@ def is_transient(error: BaseException) -> bool:
 def extract_document(path: str | Path, *, doc_id: str | None = None, segmenter: Segmenter | None = None,
                      resources: Resources | None = None, limits: DocumentLimits = DEFAULT_LIMITS) -> DocumentRecord:
     """Extract one file outside any corpus: metadata is guessed from the file. A file that
-    cannot be extracted gives its failed record, which says why.
+    cannot be extracted gives its failed record, which says why (nothing retries here: a
+    transient file system error too).
 
     >>> record = extract_document("paper.pdf")  # doctest: +SKIP
     >>> record.status, record.language, len(record.entities)  # doctest: +SKIP
     """
     path = Path(path)
     document = CorpusDocument(doc_id or doc_id_for(path.name), path, path.name, None)
-    return Pipeline(segmenter, resources, limits).extract(document).record
+    return Pipeline(segmenter, resources, limits).extract(document, raise_transient=False).record
 
 
 def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, segmenter: Segmenter | None = None,
@@ -349,11 +403,13 @@ def extract_text(text: str, *, doc_id: str, metadata: Metadata | None = None, se
     """Extract from text already in memory (Markdown or plain), e.g. pasted or fetched elsewhere.
     Text over the size limit raises `TooLarge`, an extraction over the time budget `TooSlow`."""
     limits.check_text(text)
-    raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
-    ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
-                            sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
-    document = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
-    record = Pipeline(segmenter, resources, limits).run(document, ingested=ingested).record
+    pipe = Pipeline(segmenter, resources, replace(limits, seconds=0))  # the budget below holds the cleaning too
+    with time_budget(limits.seconds):
+        raw = cleaning.markdown_to_text(text) if cleaning.looks_like_markdown(text) else text
+        ingested = IngestedText(text=cleaning.clean_pages(cleaning.split_pseudo_pages(raw)), format="txt",
+                                sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+        document = CorpusDocument(doc_id, Path(f"{doc_id}.txt"), f"{doc_id}.txt", None)
+        record = pipe.run(document, ingested=ingested).record
     return record.model_copy(update={"metadata": metadata}) if metadata else record
 
 
@@ -407,7 +463,7 @@ def depends_on(stage: Stage | CorpusStage) -> list[str]:
     code = [f"pipeline/{Path(inspect.getfile(stage.run)).name}:{stage.run.__name__}"]
     code += [f"pipeline/{Path(module.__file__).name}" for module in stage.code]
     data = ["names reviewers taught" if name == REVIEWED else f"pipeline/data/{name}" for name in stage.data]
-    settings = [inspect.getdoc(stage.settings)] if getattr(stage, "settings", None) else []
+    settings = list(stage.settings()) if getattr(stage, "settings", None) else []
     return code + data + settings
 
 

@@ -1,17 +1,20 @@
 """The stage cache: keys that follow input, code and data; entries that survive damage."""
 
+import dataclasses
+import importlib.metadata
 import shutil
 from pathlib import Path
 
 from conftest import CORPUS, EXTRACTED
 from pipeline.cache import INGESTED, MENTIONS, RECORD, SEGMENTATION, StageCache
-from pipeline.corpus import CorpusDocument, discover_documents
+from pipeline import stages
+from pipeline.corpus import CorpusDocument, discover_documents, file_sha256
 from pipeline.ingest import IngestedText, ingest_file
 from pipeline.linking import find_document_figures, tag_entities
 from pipeline.records import read_record
 from pipeline.resources import DATA_DIR, load_resources
 from pipeline.segment import segment_text
-from pipeline.stages import Pipeline
+from pipeline.stages import DOCUMENT_STAGES, Pipeline
 from pipeline.types import CatalogEntry
 
 NOTE = CorpusDocument("note", Path("note.txt"), "note.txt", None)
@@ -92,3 +95,53 @@ def test_a_cached_segmentation_and_figures_tag_the_same_entities(segmenter, reso
     assert restored == figures and [f.text for f in figures] == ["two countries", "two governments", "two countries", "two countries"]
     assert tag_entities("001", text, cached, resources, segmenter, restored) == \
         tag_entities("001", text, fresh, resources, segmenter)
+
+
+def test_a_file_edited_while_it_is_read_is_not_cached_under_its_old_bytes(tmp_path, monkeypatch, segmenter, resources):
+    """The ingest key hashes the file before the stage reads it: a text read from other bytes
+    (the file was being written) must not be served later to the bytes that were hashed."""
+    note = tmp_path / "note.txt"
+    note.write_text("中白工业园位于白俄罗斯。", encoding="utf-8")
+    document = CorpusDocument("note", note, "note.txt", None)
+
+    def hashed_then_edited(path: Path) -> str:
+        digest = file_sha256(path)
+        path.write_text("中白工业园位于明斯克。", encoding="utf-8")
+        return digest
+
+    pipe, cache = Pipeline(segmenter, resources), StageCache(tmp_path / "cache")
+    monkeypatch.setattr(stages, "file_sha256", hashed_then_edited)
+    assert pipe.run(document, cache).record.text == "中白工业园位于明斯克。"
+    monkeypatch.undo()
+    note.write_text("中白工业园位于白俄罗斯。", encoding="utf-8")
+    again = pipe.run(document, cache)
+    assert (again.served, again.record.text) == ((), "中白工业园位于白俄罗斯。")
+
+
+def test_keys_follow_the_versions_of_the_libraries_a_stage_uses(monkeypatch, segmenter, resources):
+    """An upgraded library can change a stage's output as its code can: babel's country names
+    re-tag, cn2an's numerals find figures again, pdfminer parses again."""
+    ingested = IngestedText(text="中白工业园位于白俄罗斯。", format="txt", sha256="ab" * 32)
+    base = Pipeline(segmenter, resources).keys(NOTE, ingested=ingested)
+    installed = importlib.metadata.version
+    for upgraded, rerun in (("babel", ["entities", "record"]), ("cn2an", ["figures", "entities", "record"]),
+                            ("jieba", ["segment", "figures", "entities", "record"])):
+        monkeypatch.setattr(importlib.metadata, "version", lambda name: "99" if name == upgraded else installed(name))
+        stages = [dataclasses.replace(s) for s in DOCUMENT_STAGES]  # versions computed afresh
+        keys = Pipeline(segmenter, resources, stages=stages).keys(NOTE, ingested=ingested)
+        assert [stage for stage in base if keys[stage] != base[stage]] == rerun, upgraded
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "99" if name == "pdfminer.six" else installed(name))
+    assert dataclasses.replace(DOCUMENT_STAGES[0]).version != DOCUMENT_STAGES[0].version
+
+
+def test_a_file_whose_bytes_change_but_not_its_text_is_not_segmented_again(tmp_path, segmenter, resources):
+    """Segmentation and figures read only the clean text: a file saved with Windows line endings
+    is parsed again and its record made again (it cites the new bytes), from the cached tokens."""
+    unix, windows = tmp_path / "unix.txt", tmp_path / "windows.txt"
+    unix.write_bytes("中白工业园位于白俄罗斯。\nIt covers 112.5 square kilometres.\n".encode())
+    windows.write_bytes(unix.read_bytes().replace(b"\n", b"\r\n"))
+    pipe, cache = Pipeline(segmenter, resources), StageCache(tmp_path / "cache")
+    first = pipe.run(CorpusDocument("paper", unix, "paper.txt", None), cache).record
+    again = pipe.run(CorpusDocument("paper", windows, "paper.txt", None), cache)
+    assert again.served == ("segment", "figures") and again.record.text == first.text
+    assert again.record.source.sha256 == file_sha256(windows) != first.source.sha256

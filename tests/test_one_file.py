@@ -216,6 +216,7 @@ def test_a_time_budget_outlasts_code_that_catches_its_expiry():
     (IsADirectoryError(errno.EISDIR, "Is a directory"), False),
     (NotADirectoryError(errno.ENOTDIR, "Not a directory"), False),
     (OSError(errno.ELOOP, "Too many levels of symbolic links"), False),
+    (OSError(errno.ENAMETOOLONG, "File name too long"), False),
     (TooLarge("too large: 25.0 MB, limit 20 MB"), False),
     (TooSlow("too slow: extraction took longer than the limit of 300 s"), False),
 ])
@@ -274,3 +275,20 @@ def test_a_damaged_previous_record_is_replaced_and_an_unwritable_one_reported(tm
     assert json.loads((out / "documents" / "seed.json").read_text(encoding="utf-8"))["status"] == "ok"
     assert other.status == "failed" and other.error.startswith("file system error: [Errno 21] Is a directory:") \
         and "; record not written: IsADirectoryError" in other.error
+
+
+def test_text_in_memory_is_cleaned_within_the_time_budget(monkeypatch, segmenter, resources):
+    """`extract_text` cleans the text (Markdown, formulas) as ingesting does a file: inside the budget."""
+    from pipeline import cleaning
+    from pipeline.stages import extract_text
+
+    def slow_cleaning(pages):
+        busy(5)
+        return "\n".join(pages)
+
+    monkeypatch.setattr(cleaning, "clean_pages", slow_cleaning)
+    started = time.monotonic()
+    with pytest.raises(TooSlow, match=r"^too slow: extraction took longer than the limit of 0.2 s$"):
+        extract_text("中白工业园位于白俄罗斯。", doc_id="note", segmenter=segmenter, resources=resources,
+                     limits=DocumentLimits(seconds=0.2))
+    assert time.monotonic() - started < 4

@@ -1,5 +1,6 @@
 """Records: the committed dataset, its schema, offsets, determinism and atomic writes."""
 
+import errno
 import json
 import os
 from pathlib import Path
@@ -8,7 +9,7 @@ import jsonschema
 import pytest
 
 from conftest import CORPUS, EXTRACTED, PDFS
-from pipeline import extract_document, extract_text
+from pipeline import extract_document, extract_text, ingest
 from pipeline.corpus import CorpusDocument, discover_documents
 from pipeline.records import (THEME_MAP, document_schema, read_record, record_json, record_path, schema_json,
                               write_atomically, write_record)
@@ -171,3 +172,19 @@ def test_a_failed_record_naming_a_file_that_is_not_utf8_can_be_written(tmp_path,
     record = Pipeline(segmenter, resources).extract(doc).record
     assert record.error == f"file not found: {tmp_path}/gone \ufffd.txt"
     assert read_record(write_record(record, tmp_path / "out")) == record
+
+
+def test_library_api_gives_a_failed_record_on_any_file_system_error(tmp_path, monkeypatch, segmenter, resources):
+    """Outside a run nothing retries: a file system error is the file's failed record, transient or not."""
+    long_name = "x" * 300 + ".txt"
+    record = extract_document(tmp_path / long_name, segmenter=segmenter, resources=resources)
+    assert (record.status, record.error) == ("failed", f"cannot be read: {long_name}: file name too long")
+    note = tmp_path / "note.txt"
+    note.write_text("中白工业园位于白俄罗斯。", encoding="utf-8")
+
+    def share_gone(path, limits):
+        raise OSError(errno.EIO, "Input/output error", str(path))
+
+    monkeypatch.setattr(ingest, "ingest_file", share_gone)
+    record = extract_document(note, segmenter=segmenter, resources=resources)
+    assert (record.status, record.error) == ("failed", "cannot be read: note.txt: input/output error")

@@ -1,17 +1,20 @@
 """The pipeline's one list of stages: what a run re-does, what it serves, how a stage plugs in."""
 
 import dataclasses
+import shutil
 
 import pytest
 from typer.testing import CliRunner
 
 from conftest import CORPUS
 from flows.cli import app
+from pipeline import records, segment
 from pipeline.cache import StageCache
 from pipeline.corpus import discover_documents
 from pipeline.resources import load_resources
 from pipeline.segment import Segmenter
-from pipeline.stages import CORPUS_STAGES, DOCUMENT_STAGES, Pipeline, Stage
+from pipeline.ingest import PDF_LAYOUT
+from pipeline.stages import CORPUS_STAGES, DOCUMENT_STAGES, Extraction, Pipeline, Stage
 
 SEED = "004_214d4d4eb4e386b6"
 PARK_ROW = {"id": "minsk-probe", "name": "Minsk Probe Park", "name_zh": None, "country": "BY", "aliases": []}
@@ -66,6 +69,14 @@ def test_a_stage_that_reads_what_no_earlier_stage_writes_is_refused(segmenter, r
         Pipeline(segmenter, resources, stages=[ingest, segment, twice, figures, *rest])
     with pytest.raises(ValueError, match="^no stage writes 'record'$"):
         Pipeline(segmenter, resources, stages=DOCUMENT_STAGES[:-1])
+    cues = dataclasses.replace(figures, data=("figures.json", "relations.json"))
+    with pytest.raises(ValueError, match=r"^stage 'figures' depends on relations.json, which its cache key cannot "
+                                         r"hash: only the data files of resources.DATA_FILES$"):
+        Pipeline(segmenter, resources, stages=[ingest, segment, cues, *rest])
+    narrowed = dataclasses.replace(figures, reads_only={"segmentation": "blocks"})
+    with pytest.raises(ValueError, match=r"^stage 'figures' reads only a field of segmentation, which it does not "
+                                         r"read or which is not digested by its content$"):
+        Pipeline(segmenter, resources, stages=[ingest, segment, narrowed, *rest])
 
 
 def test_parks_stages_lists_the_stages_and_what_an_edit_re_runs():
@@ -85,3 +96,53 @@ def test_parks_stages_lists_the_stages_and_what_an_edit_re_runs():
     assert "pipeline/ingest.py: ingest" in lines
     assert "pipeline/data/themes.json: record, themes" in lines
     assert "pipeline/data/relations.json: dataset" in lines
+    assert "pdf layout (ingest.PDF_LAYOUT): ingest, record" in lines  # a record's pipeline info names it
+    assert "package version (pipeline.__version__): record" in lines
+    assert "babel version: entities, record" in lines
+
+
+def strings(segmenter: Segmenter) -> int:
+    return len(segmenter.nlp_en.vocab.strings) + len(segmenter.nlp_zh.vocab.strings)
+
+
+def test_a_cached_segmentation_is_restored_inside_the_memory_zone(tmp_path, monkeypatch, seed, resources):
+    """A gazetteer edit restores every document's segmentation from the cache: its spaCy docs are
+    made inside the run's memory zone, or each document's rare words stay in the vocabulary."""
+    monkeypatch.setattr(segment, "WARM_STRINGS", 0)  # zones from the first document on
+    cache, segmenter = StageCache(tmp_path), Segmenter()
+    Pipeline(segmenter, resources).run(seed, cache)
+    before = strings(segmenter)
+    taught = Pipeline(segmenter, load_resources(reviewed={"park": [PARK_ROW]})).run(seed, cache)
+    assert taught.served == ("ingest", "segment", "figures") and strings(segmenter) == before
+
+
+def test_a_record_served_after_its_text_was_ingested_again_loads_no_spacy(tmp_path, seed, resources):
+    """Ingesting needs no spaCy: a document whose text entry is gone but whose record is cached
+    (the same text) is served its record without loading the spaCy pipelines."""
+    cache = StageCache(tmp_path)
+    made = Pipeline(Segmenter(), resources).run(seed, cache)
+    shutil.rmtree(tmp_path / "ingest")
+    fresh = Segmenter()
+    served = Pipeline(fresh, resources).run(seed, cache)
+    assert (served.served, served.record) == (("record",), made.record)
+    assert not {"nlp_en", "nlp_zh", "pos_tagger"} & set(vars(fresh))
+
+
+def test_a_record_is_not_served_past_a_change_to_what_its_pipeline_info_names(tmp_path, monkeypatch, seed,
+                                                                               segmenter, resources):
+    """A record names the package version and pdfminer's layout parameters (`pipeline.config_hash`):
+    a change to either makes the record again, even when the text it reads is the same (a text file)."""
+    cache = StageCache(tmp_path)
+    made = Pipeline(segmenter, resources).run(seed, cache).record
+
+    def rerun() -> Extraction:  # stages made afresh: a stage's version is computed once per process
+        return Pipeline(segmenter, resources, stages=[dataclasses.replace(s) for s in DOCUMENT_STAGES]).run(seed, cache)
+
+    monkeypatch.setattr(records, "__version__", "9.9.9")
+    bumped = rerun()
+    assert (bumped.served, bumped.record.pipeline.version) == (("ingest", "segment", "figures"), "9.9.9")
+    monkeypatch.setattr(PDF_LAYOUT, "char_margin", PDF_LAYOUT.char_margin + 1)
+    relaid = rerun()
+    assert relaid.served == ("segment", "figures") and relaid.record.text == made.text
+    assert relaid.record.pipeline.config_hash == records.pipeline_info(resources).config_hash != \
+        made.pipeline.config_hash
