@@ -134,19 +134,21 @@ def stages() -> None:
     depends on, and which stages an edit re-runs (a gazetteer edit: entities and record)."""
     from pipeline.stages import CORPUS_STAGES, DOCUMENT_STAGES, depends_on, reruns
 
+    listing = Console()  # a listing to read or pipe: standard output
+
     for title, listed in (("document stages, in order", DOCUMENT_STAGES),
                           ("corpus stages, over every record after the documents", CORPUS_STAGES)):
-        console.print(f"[bold]{title}[/bold]")
+        listing.print(f"[bold]{title}[/bold]")
         for number, stage in enumerate(listed, 1):
             writes = stage.writes if isinstance(stage.writes, str) else ", ".join(stage.writes)
             cached = ("cached" if stage.store else "not cached") if hasattr(stage, "store") else ""
-            console.print(f"{number}. [bold]{stage.name}[/bold]  {', '.join(stage.reads)} -> {writes}  "
+            listing.print(f"{number}. [bold]{stage.name}[/bold]  {', '.join(stage.reads)} -> {writes}  "
                           f"version {stage.version}  {cached}".rstrip(), highlight=False)
-            console.print(f"   {stage.description}", highlight=False)
-            console.print(f"   depends on: {', '.join(depends_on(stage))}", highlight=False)
-    console.print("[bold]what an edit re-runs[/bold] (the stages after ingest only for documents whose text changes)")
+            listing.print(f"   {stage.description}", highlight=False)
+            listing.print(f"   depends on: {', '.join(depends_on(stage))}", highlight=False)
+    listing.print("[bold]what an edit re-runs[/bold] (the stages after ingest only for documents whose text changes)")
     for dependency, names in reruns().items():
-        console.print(f"  {dependency}: {', '.join(names)}", highlight=False)
+        listing.print(f"  {dependency}: {', '.join(names)}", highlight=False)
 
 
 @app.command()
