@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -99,6 +100,9 @@ def load_gold(gold_dir: Path) -> Gold:
     """The split, the key registries and the gold of every text the split names."""
     gold_dir = Path(gold_dir)
     split = _read_json(gold_dir / "split.json")
+    missing = [half for half in HALVES if "groups" not in split.get(half, {})]
+    if missing:
+        raise ValueError(f"{gold_dir / 'split.json'} has no groups of {' and '.join(missing)}")
     groups = {half: split[half]["groups"] for half in HALVES}
     documents = {}
     for half in HALVES:
@@ -447,8 +451,8 @@ def print_half(half: str, result: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    records = result["records"]
-    table = Table(title=f"{half}: {result['documents']} texts, {result['groups']} park groups, "
+    records, failed = result["records"], result["failed_documents"]
+    table = Table(title=f"{half}: {result['documents']} texts ({len(failed)} failed), {result['groups']} park groups, "
                         f"{sum(records.values())} park records: {records['right']} right, "
                         f"{records['duplicate']} duplicates, {records['junk']} junk",
                   caption="95 % intervals over park groups drawn with replacement")
@@ -461,7 +465,7 @@ def print_half(half: str, result: dict) -> None:
         else:
             value = f"{s['value']:.3f}" if s["value"] is not None else "-"
             table.add_row(measure, value, _interval(s), f"{s['hits']} / {s['n']}")
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 100).print(table)  # not cut to 80 columns in a log
 
 
 def score(records: Path, gold_dir: Path, errors: bool = False) -> dict:
@@ -483,6 +487,12 @@ def score(records: Path, gold_dir: Path, errors: bool = False) -> dict:
             "measures": MEASURES, "role_of_relation": ROLES, "halves": halves}
 
 
+def _commit() -> str | None:
+    """The checkout measured, so that results of different sessions can be told apart."""
+    done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--texts", type=Path, default=DEFAULT_TEXTS, help="the devset texts (d001.txt ...)")
@@ -502,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
             records = build_records(args.texts, work)
         extracted = time.perf_counter()
         report = score(records, args.gold, args.errors)
-    except (FileNotFoundError, ValueError, KeyError) as err:
+    except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     finally:
@@ -510,12 +520,16 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     report["seconds"] = {"extraction": None if args.records else round(extracted - started, 1),
                          "scoring": round(time.perf_counter() - extracted, 1)}
+    report["commit"] = _commit()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for half in HALVES:
         print_half(half, report["halves"][half])
     if args.errors:
         print(json.dumps(report["halves"]["development"]["errors"], ensure_ascii=False, indent=1))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    seconds = report["seconds"]
+    print(f"extraction {seconds['extraction']} s, scoring {seconds['scoring']} s" if seconds["extraction"] is not None
+          else f"scored {records} in {seconds['scoring']} s")
     print(f"written: {args.out}" + (f" (records in {records})" if args.keep and work else ""))
     return 0
 

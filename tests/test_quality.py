@@ -238,3 +238,11 @@ def test_a_missing_dataset_file_is_named(devset):
     with pytest.raises(FileNotFoundError) as err:
         quality.score(records, gold_dir)
     assert str(err.value) == f"{records / 'companies.json'} does not exist"
+
+
+def test_a_split_without_both_halves_is_refused(devset):
+    gold_dir, records = devset
+    (gold_dir / "split.json").write_text(json.dumps({"heldout": {"groups": {"rayong": ["d1"]}}}))
+    with pytest.raises(ValueError) as err:
+        quality.score(records, gold_dir)
+    assert str(err.value) == f"{gold_dir / 'split.json'} has no groups of development"
