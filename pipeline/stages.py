@@ -304,6 +304,7 @@ class DocumentRun:
         self.keys: dict[str, str | None] = {}
         self.served: list[str] = []
         self.file_sha256: str | None = None  # of the file's bytes, once hashed for a key
+        self.content_digests: dict[tuple[str, str | None], str] = {}
         self.zoned = False
 
     def value(self, name: str):
@@ -330,7 +331,10 @@ class DocumentRun:
             self.file_sha256 = file_sha256(path)
             return self.file_sha256
         if name in CONTENT_DIGESTS:
-            return _hash(getattr(self.value(name), only)) if only else CONTENT_DIGESTS[name](self.value(name))
+            if (name, only) not in self.content_digests:  # a text is hashed once, not once per stage reading it
+                value = self.value(name)
+                self.content_digests[name, only] = _hash(getattr(value, only)) if only else CONTENT_DIGESTS[name](value)
+            return self.content_digests[name, only]
         return self.key(self.pipe.writer[name])
 
     def _produce(self, stage: Stage):
