@@ -41,7 +41,7 @@ from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
 from pipeline.errors import NotReadable, ParksError, TooLarge
 from pipeline.ingest import PDF_LAYOUT, IngestedText
 from pipeline.limits import DEFAULT_LIMITS, DocumentLimits, time_budget
-from pipeline.resources import DATA_FILES, Resources, load_resources
+from pipeline.resources import DATA_DIR, DATA_FILES, Resources, load_resources
 from pipeline.segment import Segmenter
 from pipeline.types import DocumentRecord, Metadata
 
@@ -446,7 +446,9 @@ class CorpusStage:
 
     @cached_property
     def version(self) -> str:
-        return code_version(self.run, self.code, {})
+        """Its code and data files: shown by `parks stages` (the themes stage keeps its own fingerprint)."""
+        return code_version(self.run, self.code, {name: _hash((DATA_DIR / name).read_text(encoding="utf-8"))
+                                                  for name in self.data})
 
     description = Stage.description
 
