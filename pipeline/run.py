@@ -65,7 +65,13 @@ def tools(reviewed: str) -> tuple[Segmenter, Resources]:
 
 
 def pipeline_for(settings: RunSettings) -> Pipeline:
-    return Pipeline(*tools(settings.reviewed), limits=settings.limits)
+    return _pipeline(settings.reviewed, settings.limits)
+
+
+@lru_cache(maxsize=4)
+def _pipeline(reviewed: str, limits: DocumentLimits) -> Pipeline:
+    """Once per process (per review state and limits), not once per document."""
+    return Pipeline(*tools(reviewed), limits=limits)
 
 
 @lru_cache(maxsize=4)

@@ -235,7 +235,8 @@ class Pipeline:
         if document.unreadable:
             raise NotReadable(document.unreadable)
         inputs = run_inputs(document, ingested)
-        with time_budget(self.limits.seconds), ExitStack() as zone:
+        # Serving from the cache runs no stage: no watcher thread per document for it.
+        with time_budget(0 if cached_only else self.limits.seconds), ExitStack() as zone:
             run = DocumentRun(self, inputs, cache, zone, cached_only)
             return Extraction(run.value("record"), tuple(run.served))
 
