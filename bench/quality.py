@@ -38,9 +38,8 @@ DEFAULT_TEXTS = REPO.parent / "shared" / "devset" / "texts"
 DEFAULT_GOLD = REPO / "tests" / "gold" / "devset"
 DEFAULT_OUT = REPO / "bench" / "results" / "quality.json"
 HALVES = ("heldout", "development")  # the order they are printed and written in
-# The dataset's company relations (pipeline/dataset.py CompanyRelation) as the gold's roles; the
-# dataset has no relation for the gold's `tenant`, so tenants are only ever missed.
-ROLES = {"develops": "developer", "operates": "operator", "invests": "investor"}
+# The dataset's company relations (pipeline/dataset.py CompanyRelation) as the gold's roles
+ROLES = {"develops": "developer", "operates": "operator", "invests": "investor", "tenant": "tenant"}
 FIGURE_TOLERANCE = 0.01  # a figure's value within 1 % of the gold's
 NOT_IN_DATASET = "not in the dataset"
 

@@ -24,7 +24,9 @@ from pipeline.types import DocumentRecord, Entity, ReviewStatus
 
 DATASET_FILES = {"park": "parks.json", "company": "companies.json", "country": "countries.json"}
 FigureKind = Literal["investment", "enterprises", "jobs", "area", "output", "tax", "trade", "other"]
-CompanyRelation = Literal["develops", "operates", "invests"]
+CompanyRelation = Literal["develops", "operates", "invests", "tenant"]
+Scope = Literal["overseas", "domestic"]
+LinkBasis = Literal["gazetteer", "variant", "place name", "pinyin", "translation pair", "review"]
 _EN, _ZH = Locale("en"), Locale("zh")
 
 
@@ -54,10 +56,32 @@ class CountryRef(_Strict):
 
 
 class HostCountry(CountryRef):
-    basis: Literal["gazetteer", "linking", "sentence"] = Field(
+    basis: Literal["gazetteer", "linking", "place name", "sentence", "paragraph", "document", "review"] = Field(
         description="'gazetteer': the park list names the host; 'linking': entity linking placed a park no list "
-                    "knows from its context; 'sentence': a sentence places it ('Pakistan's ... Park', '... in X').")
+                    "knows from the words beside it; 'place name': a place in its name (Gwadar -> PK); "
+                    "'sentence': a sentence places it ('Pakistan's ... Park', '... in X'); 'paragraph': the one "
+                    "foreign country of the paragraphs that name it; 'document': the foreign country its "
+                    "documents are about; 'review': a reviewer set it.")
     sources: list[Source] = Field(default_factory=list, description="Sentences naming the park and this country.")
+
+
+class Member(_Strict):
+    """One name the resolver (or a reviewer) joined into an entity: the id the document records
+    give it, and why it belongs."""
+    id: str = Field(description="The canonical id in the document records ('park:new:...' for a name no "
+                                "gazetteer lists).")
+    names: list[str] = Field(description="Its surface forms in the documents.")
+    basis: LinkBasis | Literal["self"] = Field(description="'self' for the member the entity is named after.")
+    score: float = Field(ge=0, le=1, description="How strongly the basis ties it (1 for a gazetteer or review).")
+
+
+class CandidateLink(_Strict):
+    """A link the resolver was not sure enough of to make: offered to reviewers, never merged."""
+    other: str = Field(description="id of the other entity in the same file.")
+    name: str | None
+    name_zh: str | None
+    basis: LinkBasis
+    score: float = Field(ge=0, le=1)
 
 
 class CompanyLink(_Strict):
@@ -105,8 +129,12 @@ class ReviewSummary(_Strict):
 
 
 class ParkRecord(_Strict):
-    id: str
+    id: str = Field(description="Stable: kept when documents are added (an id published before wins when "
+                                "entities merge).")
     names: Names
+    scope: Scope | None = Field(default=None, description="'domestic' for a zone in China, 'overseas' otherwise; "
+                                                          "null when no host is known.")
+    scope_basis: Literal["host", "review"] | None = None
     host_country: HostCountry | None
     other_countries: list[HostCountry] = Field(default_factory=list, description="Other countries sentences place "
                                                                                  "the park in, side by side.")
@@ -116,6 +144,8 @@ class ParkRecord(_Strict):
     founded: list[Founding] = Field(default_factory=list)
     figures: list[ParkFigure] = Field(default_factory=list)
     documents: list[DocumentRef]
+    members: list[Member] = Field(default_factory=list)
+    candidates: list[CandidateLink] = Field(default_factory=list)
     review: ReviewSummary
 
 
@@ -133,6 +163,8 @@ class CompanyRecord(_Strict):
     country: str | None
     parks: list[ParkLink] = Field(default_factory=list)
     documents: list[DocumentRef]
+    members: list[Member] = Field(default_factory=list)
+    candidates: list[CandidateLink] = Field(default_factory=list)
     review: ReviewSummary
 
 
