@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Literal
+from functools import lru_cache
+from typing import Iterable, Literal, Sequence
 
 from babel import Locale
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.files import write_atomically
 from pipeline.records import RECORDS_DIR, read_record
 from pipeline.relations import Evidence, Relation, RelationCues, document_relations
+from pipeline.resolution import EntityResolver, NameReader, name_forms
+from pipeline.resources import load_resources
 from pipeline.types import DocumentRecord, Entity, ReviewStatus
 
 DATASET_FILES = {"park": "parks.json", "company": "companies.json", "country": "countries.json"}
@@ -194,6 +197,17 @@ def _review(statuses: list[str]) -> ReviewSummary:
     return ReviewSummary(status=status, mentions=dict(sorted(counts.items())))
 
 
+@lru_cache(maxsize=1)
+def bundled_name_reader() -> NameReader:
+    """The name reader over the bundled data files (reading GeoNames takes a second: once per process)."""
+    return NameReader.load(load_resources().countries)
+
+
+def default_resolver() -> EntityResolver:
+    reader = bundled_name_reader()
+    return EntityResolver(reader, reader.merge_at, reader.offer_at)
+
+
 def country_names(iso: str) -> tuple[str | None, str | None]:
     """CLDR names (babel), the same in every table."""
     return _EN.territories.get(iso), _ZH.territories.get(iso)
@@ -201,15 +215,19 @@ def country_names(iso: str) -> tuple[str | None, str | None]:
 
 class DatasetBuilder:
     """Reads document records one at a time (the corpus is never held in memory) and collects
-    what the dataset needs from each."""
+    what the dataset needs from each; `build` then resolves the names into entities."""
 
-    def __init__(self, cues: RelationCues):
-        self.cues = cues
+    def __init__(self, cues: RelationCues, resolver: EntityResolver | None = None, entity_decisions: Sequence = (),
+                 published: Iterable[str] = ()):
+        self.cues, self.resolver = cues, resolver or default_resolver()
+        self.entity_decisions, self.published = list(entity_decisions), set(published)
         self.mentions: dict[str, list[tuple[str, Entity]]] = defaultdict(list)  # canonical id -> (doc_id, mention)
         self.titles: dict[str, str | None] = {}
         self.relations: list[Relation] = []
         self.theme_links: dict[str, dict[str, ThemeLink]] = defaultdict(dict)  # park id -> theme id -> link
         self.theme_groups: dict[str, str] = {}
+        self.paragraph_countries: dict[str, Counter] = defaultdict(Counter)  # park id -> foreign countries beside it
+        self.document_focus: dict[str, str] = {}  # doc_id -> the foreign country it is about
 
     def add(self, record: DocumentRecord) -> None:
         if record.status != "ok":
@@ -230,50 +248,133 @@ class DatasetBuilder:
                         id=theme.id, label=theme.label, label_zh=theme.label_zh, passages=0, sources=[]))
                     link.passages += 1
                     link.sources.append({"doc_id": record.doc_id, "start": passage.start, "end": passage.end})
+        self._add_places(record, parks)
+
+    def _add_places(self, record: DocumentRecord, parks: list[Entity]) -> None:
+        """The foreign countries named in each park's paragraphs, and the one the document is about
+        (named at least three times and more than half as often as all others together)."""
+        foreign = [e for e in record.entities if e.type == "country" and e.country and e.country != "CN"]
+        for block in record.blocks:
+            named = {e.country for e in foreign if block.start <= e.start < block.end}
+            for park in (p for p in parks if block.start <= p.start < block.end):
+                self.paragraph_countries[park.canonical.id].update(named)
+        counts = Counter(e.country for e in foreign).most_common()
+        if counts and counts[0][1] >= 3 and counts[0][1] * 2 > sum(n for _, n in counts):
+            self.document_focus[record.doc_id] = counts[0][0]
 
     def _documents(self, entity_id: str) -> list[DocumentRef]:
         counts = Counter(doc_id for doc_id, _ in self.mentions[entity_id])
         return [DocumentRef(doc_id=d, title=self.titles.get(d), mentions=n) for d, n in sorted(counts.items())]
 
     def _names(self, entity_id: str) -> Names:
+        """The gazetteer's names when a member is listed; else the most used name in each language."""
         mentions = [m for _, m in self.mentions[entity_id]]
-        canonical = mentions[0].canonical
-        seen = {m.text for m in mentions} | set(canonical.aliases)
-        return Names(en=canonical.name, zh=canonical.name_zh, aliases=sorted(seen - {canonical.name, canonical.name_zh}))
+        listed = next((m.canonical for m in mentions if ":new:" not in m.canonical.id), None)
+        seen = Counter(m.text for m in mentions)
+        by_use = [text for text, _ in seen.most_common()]
+        en = listed.name if listed and listed.name else next((t for t in by_use if t.isascii()), None)
+        zh = listed.name_zh if listed and listed.name_zh else next((t for t in by_use if not t.isascii()), None)
+        aliases = set(seen) | {a for m in mentions for a in m.canonical.aliases}
+        return Names(en=en, zh=zh, aliases=sorted(aliases - {en, zh}))
+
+    def _resolve(self) -> None:
+        """Joins the records' canonical ids into entities and regroups what was collected by them."""
+        hosts = {i: Counter(m.country for _, m in found if m.country).most_common(1)[0][0]
+                 if any(m.country for _, m in found) else None for i, found in self.mentions.items()}
+        self.resolver.fit(name_forms({i: [m for _, m in found] for i, found in self.mentions.items()}, hosts),
+                          self.entity_decisions, self.published)
+        entity_of = self.resolver.entity_of_
+        self.member_names = {i: sorted({m.text for _, m in found}) for i, found in self.mentions.items()}
+        self.members: dict[str, list[str]] = defaultdict(list)
+        mentions: dict[str, list[tuple[str, Entity]]] = defaultdict(list)
+        for canonical_id, found in self.mentions.items():
+            entity = entity_of.get(canonical_id, canonical_id)
+            self.members[entity].append(canonical_id)
+            mentions[entity] += found
+        self.mentions = mentions
+        paragraph: dict[str, Counter] = defaultdict(Counter)
+        for canonical_id, counts in self.paragraph_countries.items():
+            paragraph[entity_of.get(canonical_id, canonical_id)].update(counts)
+        self.paragraph_countries = paragraph
+        themes: dict[str, dict[str, ThemeLink]] = defaultdict(dict)
+        for canonical_id, links in self.theme_links.items():
+            for theme_id, link in links.items():
+                kept = themes[entity_of.get(canonical_id, canonical_id)].setdefault(theme_id, ThemeLink(
+                    id=link.id, label=link.label, label_zh=link.label_zh, passages=0, sources=[]))
+                kept.passages += link.passages
+                kept.sources += link.sources
+        self.theme_links = themes
+
+    def _members(self, entity_id: str) -> list[Member]:
+        links = self.resolver.links_
+        return [Member(id=i, names=self.member_names[i], basis=links[i].basis if i in links else "self",
+                       score=links[i].score if i in links else 1.0)
+                for i in sorted(self.members[entity_id], key=lambda i: (i != entity_id, i))]
+
+    def _candidates(self, entity_id: str) -> list[CandidateLink]:
+        found = []
+        for link in self.resolver.candidates_:
+            if entity_id in (link.a, link.b):
+                other = link.b if link.a == entity_id else link.a
+                names = self._names(other)
+                found.append(CandidateLink(other=other, name=names.en, name_zh=names.zh, basis=link.basis,
+                                           score=link.score))
+        return sorted(found, key=lambda c: (-c.score, c.other))
 
     def build(self) -> Dataset:
+        self._resolve()
+        decided = {(d.action, d.subject): d.value for d in self.entity_decisions if d.action in ("host", "scope")}
+        entity_of = self.resolver.entity_of_
         by_park: dict[str, list[Relation]] = defaultdict(list)
         for relation in self.relations:
-            by_park[relation.park.canonical.id].append(relation)
+            by_park[entity_of.get(relation.park.canonical.id, relation.park.canonical.id)].append(relation)
         park_ids = sorted(i for i in self.mentions if i.startswith("park:"))
-        parks = [self._park(i, by_park[i]) for i in park_ids]
+        parks = [self._park(i, by_park[i], decided, entity_of) for i in park_ids]
         return Dataset(parks=parks, companies=self._companies(parks), countries=self._countries(parks))
 
-    def _park(self, park_id: str, relations: list[Relation]) -> ParkRecord:
+    def _host(self, park_id: str, relations: list[Relation], decided: dict) -> tuple[HostCountry | None,
+                                                                                   list[HostCountry]]:
+        """The host country from the strongest evidence there is, in this order: a reviewer, the
+        gazetteer, a foreign country or place in the park's name, linking, the sentences that place
+        it, a Chinese place in its name, the one foreign country of its paragraphs, its documents' focus.
+        Other countries the sentences place it in are kept beside it."""
         mentions = [m for _, m in self.mentions[park_id]]
-        gazetteer_country = next((m.country for m in mentions if m.country), None)
         placed: dict[str, list[Source]] = defaultdict(list)
         for r in relations:
             if r.kind == "in_country" and _source(r.evidence) not in placed[r.other.country]:
                 placed[r.other.country].append(_source(r.evidence))
-        claims = [HostCountry(iso=iso, name=country_names(iso)[0], name_zh=country_names(iso)[1],
-                              basis="sentence", sources=sources)
+        claims = [_host_country(iso, "sentence", sources)
                   for iso, sources in sorted(placed.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-        if gazetteer_country:
-            host = HostCountry(iso=gazetteer_country, name=country_names(gazetteer_country)[0],
-                               name_zh=country_names(gazetteer_country)[1],
-                               basis="linking" if park_id.startswith("park:new:") else "gazetteer",
-                               sources=placed.get(gazetteer_country, []))
-        else:
-            host = claims[0] if claims else None
-        others = [c for c in claims if host is None or c.iso != host.iso]
+        listed = next((m.country for m in mentions if m.country and ":new:" not in m.canonical.id), None)
+        linked = Counter(m.country for m in mentions if m.country).most_common(1)
+        in_name = self.resolver.reader.places_in([m.text for m in mentions])
+        paragraph = [iso for iso, _ in self.paragraph_countries[park_id].most_common()]
+        focus = Counter(self.document_focus[d] for d, _ in self.mentions[park_id] if d in self.document_focus)
+        evidence = [("review", decided.get(("host", park_id))), ("gazetteer", listed),
+                    ("place name", next((iso for iso in in_name if iso != "CN"), None)),
+                    ("linking", linked[0][0] if linked else None),
+                    ("sentence", claims[0].iso if claims else None),
+                    ("place name", "CN" if "CN" in in_name else None),
+                    ("paragraph", paragraph[0] if len(paragraph) == 1 else None),
+                    ("document", focus.most_common(1)[0][0] if len(focus) == 1 else None)]
+        basis, iso = next(((b, i) for b, i in evidence if i), (None, None))
+        host = _host_country(iso, basis, placed.get(iso, [])) if iso else None
+        return host, [c for c in claims if host is None or c.iso != host.iso]
+
+    def _park(self, park_id: str, relations: list[Relation], decided: dict, entity_of: dict) -> ParkRecord:
+        mentions = [m for _, m in self.mentions[park_id]]
+        host, others = self._host(park_id, relations, decided)
+        scope = decided.get(("scope", park_id))
+        scope_basis = "review" if scope else "host" if host else None
+        scope = scope or (("domestic" if host.iso == "CN" else "overseas") if host else None)
         links: dict[tuple[str, str], CompanyLink] = {}
         figures, founded = [], []
         for r in relations:
-            if r.kind in ("develops", "operates", "invests"):
-                canonical = r.other.canonical
-                link = links.setdefault((canonical.id, r.kind), CompanyLink(
-                    company=canonical.id, name=canonical.name, name_zh=canonical.name_zh, relation=r.kind, sources=[]))
+            if r.kind in ("develops", "operates", "invests", "tenant"):
+                company = entity_of.get(r.other.canonical.id, r.other.canonical.id)
+                names = self._names(company)
+                link = links.setdefault((company, r.kind), CompanyLink(
+                    company=company, name=names.en, name_zh=names.zh, relation=r.kind, sources=[]))
                 if _source(r.evidence) not in link.sources:
                     link.sources.append(_source(r.evidence))
             elif r.kind == "figure":
@@ -285,11 +386,13 @@ class DatasetBuilder:
                 founded.append(Founding(year=r.year, source=_source(r.evidence)))
         themes = sorted(self.theme_links.get(park_id, {}).values(), key=lambda t: (-t.passages, t.id))
         return ParkRecord(
-            id=park_id, names=self._names(park_id), host_country=host, other_countries=others,
+            id=park_id, names=self._names(park_id), scope=scope, scope_basis=scope_basis, host_country=host,
+            other_countries=others,
             park_types=[t for t in themes if self.theme_groups[t.id] == "park_type"],
             development_modes=[t for t in themes if self.theme_groups[t.id] == "mode"],
             companies=sorted(links.values(), key=lambda c: (c.company, c.relation)),
             founded=founded, figures=figures, documents=self._documents(park_id),
+            members=self._members(park_id), candidates=self._candidates(park_id),
             review=_review([m.review_status for m in mentions]))
 
     def _companies(self, parks: list[ParkRecord]) -> list[CompanyRecord]:
@@ -301,6 +404,7 @@ class DatasetBuilder:
         return [CompanyRecord(id=i, names=self._names(i),
                               country=next((m.country for _, m in self.mentions[i] if m.country), None),
                               parks=links.get(i, []), documents=self._documents(i),
+                              members=self._members(i), candidates=self._candidates(i),
                               review=_review([m.review_status for _, m in self.mentions[i]]))
                 for i in sorted(i for i in self.mentions if i.startswith("company:"))]
 
@@ -319,8 +423,28 @@ class DatasetBuilder:
         return countries
 
 
-def build_dataset(out_dir: Path, cues: RelationCues | None = None) -> Dataset:
-    builder = DatasetBuilder(cues or RelationCues.load())
+def _host_country(iso: str, basis: str, sources: list[Source]) -> HostCountry:
+    en, zh = country_names(iso)
+    return HostCountry(iso=iso, name=en, name_zh=zh, basis=basis, sources=sources)
+
+
+def published_ids(out_dir: Path) -> set[str]:
+    """Entity ids the dataset in `out_dir` was last written with (none when there is none)."""
+    ids = set()
+    for kind in ("park", "company"):
+        path = Path(out_dir) / DATASET_FILES[kind]
+        if path.is_file():
+            try:
+                ids |= {item["id"] for item in json.loads(path.read_text(encoding="utf-8"))}
+            except (ValueError, KeyError, TypeError):
+                continue  # a damaged file is rewritten; its ids are only a preference
+    return ids
+
+
+def build_dataset(out_dir: Path, cues: RelationCues | None = None, entity_decisions: Sequence = (),
+                  resolver: EntityResolver | None = None) -> Dataset:
+    """`entity_decisions`: reviewers' decisions in force (`review.effective_entity_decisions`)."""
+    builder = DatasetBuilder(cues or RelationCues.load(), resolver, entity_decisions, published_ids(out_dir))
     for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")):
         builder.add(read_record(path))
     return builder.build()

@@ -34,7 +34,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
-from pipeline import cleaning, dataset, entities, figures, ingest, linking, records, relations, resources, segment
+from pipeline import (cleaning, dataset, entities, figures, ingest, linking, records, relations, resolution, resources,
+                      segment)
 from pipeline import themes, types
 from pipeline.cache import INGESTED, MENTIONS, RECORD, SEGMENTATION, StageCache, Store
 from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
@@ -458,8 +459,8 @@ CORPUS_STAGES = [
     CorpusStage("themes", theme_records, reads=("records: text, sentences",), writes=("records: themes", "themes.json"),
                 code=(themes, records), data=("themes.json", "stopwords.json")),
     CorpusStage("dataset", build_dataset, reads=("records: entities, sentences, review decisions",),
-                writes=("parks.json", "companies.json", "countries.json"), code=(dataset, relations),
-                data=("relations.json",)),
+                writes=("parks.json", "companies.json", "countries.json"), code=(dataset, relations, resolution),
+                data=("relations.json", "resolution.json")),
 ]
 
 
