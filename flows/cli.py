@@ -353,18 +353,16 @@ def export(
     out: Annotated[Path, typer.Option(help="Folder the tables are written to.")] = Path("extracted/export"),
     records: Annotated[Path, typer.Option(help="Folder `parks extract` wrote (dataset and records).")]
     = Path("extracted"),
+    domestic: Annotated[bool, typer.Option("--domestic", help="Include the zones in China (scope 'domestic'), "
+                                                            "left out by default.")] = False,
 ) -> None:
     """Flat tables of the dataset (parks, companies, countries, park_companies, figures, mentions,
     document_themes) for Excel and pandas, UTF-8 with Chinese intact."""
-    from pipeline.dataset import read_dataset
     from pipeline.export import FORMATS, dataset_tables, write_tables
 
     if format not in FORMATS:
         raise typer.BadParameter(f"one of {', '.join(FORMATS)}", param_hint="--format")
-    try:
-        dataset = read_dataset(records)
-    except (FileNotFoundError, ValueError) as err:
-        raise typer.BadParameter(str(err), param_hint="--records")
+    dataset = _dataset(records, domestic)
     tables = dataset_tables(dataset, records)
     for path in write_tables(tables, out, format):
         console.print(f"written: {path}")
@@ -376,16 +374,29 @@ def report(
     out: Annotated[Path, typer.Option(help="Folder the report is written to.")] = Path("extracted/report"),
     records: Annotated[Path, typer.Option(help="Folder `parks extract` wrote (dataset and records).")]
     = Path("extracted"),
+    domestic: Annotated[bool, typer.Option("--domestic", help="Include the zones in China (scope 'domestic'), "
+                                                            "left out by default.")] = False,
 ) -> None:
     """A static HTML report (charts and tables) that opens offline; `parks review` links to it."""
-    from pipeline.dataset import read_dataset
     from pipeline.report import write_report
+
+    console.print(f"written: {write_report(_dataset(records, domestic), records, out)}")
+
+
+def _dataset(records: Path, domestic: bool):
+    """The dataset `parks extract` wrote, overseas parks only unless `domestic`; a clear error when
+    there is none."""
+    from pipeline.dataset import overseas, read_dataset
 
     try:
         dataset = read_dataset(records)
     except (FileNotFoundError, ValueError) as err:
         raise typer.BadParameter(str(err), param_hint="--records")
-    console.print(f"written: {write_report(dataset, records, out)}")
+    left_out = sum(p.scope == "domestic" for p in dataset.parks)
+    if left_out and not domestic:
+        console.print(f"{left_out} zones in China left out (--domestic shows them)")
+        return overseas(dataset)
+    return dataset
 
 
 @app.command()

@@ -450,6 +450,17 @@ def build_dataset(out_dir: Path, cues: RelationCues | None = None, entity_decisi
     return builder.build()
 
 
+def overseas(dataset: Dataset) -> Dataset:
+    """The dataset without the zones in China (scope 'domestic'), as exports, report and map show it
+    unless asked for them; parks of unknown scope stay."""
+    domestic = {p.id for p in dataset.parks if p.scope == "domestic"}
+    return Dataset(parks=[p for p in dataset.parks if p.id not in domestic],
+                   companies=[c.model_copy(update={"parks": [link for link in c.parks if link.park not in domestic]})
+                              for c in dataset.companies],
+                   countries=[c.model_copy(update={"parks": [i for i in c.parks if i not in domestic]})
+                              for c in dataset.countries])
+
+
 def write_dataset(dataset: Dataset, out_dir: Path) -> dict[str, Path]:
     """parks.json, companies.json, countries.json and the dataset's JSON Schema; files rewritten
     only when their content changed."""

@@ -19,9 +19,9 @@ FORMATS = ("csv", "jsonl", "xlsx")
 LIST_SEPARATOR = " | "  # list cells: aliases, documents (`_cell` refuses an item containing it)
 
 COLUMNS: dict[str, dict[str, type | str]] = {
-    "parks": {"park_id": str, "name_en": str, "name_zh": str, "aliases": list, "host_iso": str, "host_name": str,
-              "host_name_zh": str, "host_basis": str, "other_countries": list, "park_types": list,
-              "development_modes": list, "developers": list, "operators": list, "investors": list,
+    "parks": {"park_id": str, "name_en": str, "name_zh": str, "aliases": list, "scope": str, "host_iso": str,
+              "host_name": str, "host_name_zh": str, "host_basis": str, "other_countries": list, "park_types": list,
+              "development_modes": list, "developers": list, "operators": list, "investors": list, "tenants": list,
               "founded": list, "figures": int, "documents": list, "review_status": str},
     "companies": {"company_id": str, "name_en": str, "name_zh": str, "aliases": list, "country": str,
                   "parks": list, "documents": list, "review_status": str},
@@ -50,15 +50,15 @@ def dataset_tables(dataset: Dataset, out_dir: Path) -> dict[str, list[dict]]:
     parks = []
     for p in dataset.parks:
         by_relation = {r: _names(c.name or c.name_zh for c in p.companies if c.relation == r)
-                       for r in ("develops", "operates", "invests")}
+                       for r in ("develops", "operates", "invests", "tenant")}
         host = p.host_country
         parks.append({"park_id": p.id, "name_en": p.names.en, "name_zh": p.names.zh, "aliases": p.names.aliases,
-                      "host_iso": host.iso if host else None, "host_name": host.name if host else None,
+                      "scope": p.scope, "host_iso": host.iso if host else None, "host_name": host.name if host else None,
                       "host_name_zh": host.name_zh if host else None, "host_basis": host.basis if host else None,
                       "other_countries": [c.iso for c in p.other_countries],
                       "park_types": [t.id for t in p.park_types], "development_modes": [t.id for t in p.development_modes],
                       "developers": by_relation["develops"], "operators": by_relation["operates"],
-                      "investors": by_relation["invests"], "founded": sorted({str(f.year) for f in p.founded}),
+                      "investors": by_relation["invests"], "tenants": by_relation["tenant"], "founded": sorted({str(f.year) for f in p.founded}),
                       "figures": len(p.figures), "documents": [d.doc_id for d in p.documents],
                       "review_status": p.review.status})
     companies = [{"company_id": c.id, "name_en": c.names.en, "name_zh": c.names.zh, "aliases": c.names.aliases,

@@ -27,6 +27,7 @@ from rapidfuzz import fuzz
 from pipeline.resources import DATA_DIR, CountryLexicon
 
 RESOLUTION_FILE = "resolution.json"
+BASES = ("variant", "place name", "pinyin")  # a tie between two readings goes to the first
 _ZH_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _EN_WORDS = re.compile(r"[a-z0-9]+")
 
@@ -307,7 +308,7 @@ class EntityResolver:
         """`published`: entity ids a dataset was written with before; an entity keeps one of them
         when it holds it, so ids stay put as documents are added."""
         forms = {f.id: f for f in forms}
-        keys = {f.id: {self.reader.key(n) for n in f.names} for f in forms.values()}
+        keys = {f.id: list(dict.fromkeys(self.reader.key(n) for n in f.names)) for f in forms.values()}
         forced, kept_apart, split = self._decided(decisions, forms)
         links = self._links(forms, keys, split)
         parent = {i: i for i in forms}
@@ -381,7 +382,7 @@ class EntityResolver:
                 apart.add((d.subject, d.member))
         return forced, apart, split
 
-    def _links(self, forms: dict[str, NameForm], keys: dict[str, set[NameKey]], split: set[str]) -> list[Link]:
+    def _links(self, forms: dict[str, NameForm], keys: dict[str, list[NameKey]], split: set[str]) -> list[Link]:
         """Links between forms of one kind that share a word of their core (or, with none, their
         countries), or whose cores start alike (for spelling variants)."""
         blocks: dict[tuple, set[str]] = defaultdict(set)
@@ -403,7 +404,7 @@ class EntityResolver:
             if (fa.host and fb.host and fa.host != fb.host) or (fa.gazetteer and fb.gazetteer):
                 continue  # two entries of a gazetteer are two entities
             best = max((found for ka in keys[a] for kb in keys[b] if (found := compare(ka, kb))),
-                       key=lambda found: found[1], default=None)
+                       key=lambda found: (found[1], -BASES.index(found[0])), default=None)
             if best:
                 links.append(Link(a, b, *best))
         return self._ambiguous_lowered(links)
@@ -424,12 +425,16 @@ class EntityResolver:
 
     @staticmethod
     def _entity_id(group: set[str], forms: dict[str, NameForm], published: set[str]) -> str:
-        """A published id first (stable ids), then the gazetteer's, then the most mentioned name,
-        English before Chinese."""
+        """A published id first (stable ids), then the gazetteer's, then one made from an English name
+        (readable), then the most mentioned."""
         def rank(i: str):
-            return (i not in published, not forms[i].gazetteer, -forms[i].mentions, not i.split(":")[-1].isascii()
-                    or re.fullmatch(r"[0-9a-f]{12}", i.split(":")[-1]) is not None, i)
+            return (i not in published, not forms[i].gazetteer, _hashed(i), -forms[i].mentions, i)
         return min(group, key=rank)
+
+
+def _hashed(canonical_id: str) -> bool:
+    """'park:new:5f1c…': made from a Chinese name's hash, not from readable words."""
+    return re.fullmatch(r"[0-9a-f]+", canonical_id.rsplit(":", 1)[-1]) is not None
 
 
 def name_forms(mentions: dict[str, list], hosts: dict[str, str | None]) -> list[NameForm]:
