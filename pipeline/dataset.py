@@ -319,7 +319,9 @@ class DatasetBuilder:
         return countries
 
 
-def build_dataset(out_dir: Path, cues: RelationCues | None = None) -> Dataset:
+def build_dataset(out_dir: Path, cues: RelationCues | None = None, entity_decisions: list | None = None) -> Dataset:
+    """`entity_decisions`: reviewers' decisions on entities in force (`review.effective_entity_decisions`),
+    for the resolver to apply."""
     builder = DatasetBuilder(cues or RelationCues.load())
     for path in sorted((Path(out_dir) / RECORDS_DIR).glob("*.json")):
         builder.add(read_record(path))
