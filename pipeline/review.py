@@ -7,6 +7,10 @@ text changes the decision is re-anchored by exact text match, or listed as an or
 dropped. Undo is a decision too. `apply_decisions` turns an extracted record into the reviewed
 record; `base_record` gives the extracted record back, so applying is repeatable.
 
+Decisions on whole entities of the dataset (merge two parks, split a name off, set a park's host
+country or scope, accept or reject a link the resolver offered) live in a second append-only
+table, `entity_decisions`; the dataset builder re-applies them on every run.
+
 What a decision may hold is checked by pydantic models (`Correction`, `StoredDecision`) that the
 review app's request bodies, `decide`, imports and `apply_decisions` all share.
 """
@@ -24,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
 
+import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -64,7 +69,24 @@ create table if not exists decisions (
     undoes text
 );
 create index if not exists decisions_doc on decisions (doc_id);
+create table if not exists entity_decisions (
+    id integer primary key autoincrement,
+    uid text not null unique,
+    created_at text not null,
+    reviewer text not null,
+    kind text not null check (kind in ('park', 'company')),
+    action text not null check (action in ('merge', 'split', 'host', 'scope', 'accept_link', 'reject_link', 'undo')),
+    subject text,
+    other text,
+    member text,
+    value text,
+    undoes text
+);
 """
+ENTITY_KINDS = ("park", "company")
+ENTITY_ACTIONS = ("merge", "split", "host", "scope", "accept_link", "reject_link", "undo")
+SCOPES = ("overseas", "domestic")
+PAIR_ACTIONS = ("merge", "accept_link", "reject_link")  # decisions on two entities: subject and other
 
 
 class ReviewError(ValueError):
@@ -92,6 +114,26 @@ class Decision:
     @property
     def key(self) -> tuple[int, int, str]:
         return self.start, self.end, self.type
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class EntityDecision:
+    """A reviewer's decision on entities of the dataset (parks.json, companies.json), by their ids
+    (an entity's id or one of its members' ids): see `StoredEntityDecision` for what each action holds."""
+
+    uid: str
+    created_at: str
+    reviewer: str
+    kind: str
+    action: str
+    subject: str | None = None
+    other: str | None = None
+    member: str | None = None
+    value: str | None = None
+    undoes: str | None = None
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -180,6 +222,56 @@ class StoredDecision(_Checked):
         return self
 
 
+EntityId = Annotated[str, Field(pattern=r"^(park|company):\S+$", max_length=NAME_CHARS)]
+
+
+class StoredEntityDecision(_Checked):
+    """An entity decision as the database keeps it and an import file carries it (a line with a
+    `kind`). merge, accept_link, reject_link: `subject` and `other`; split: `subject` and the
+    `member` taken out of it; host: a park's ISO 3166-1 alpha-2 code in `value`; scope: 'overseas'
+    or 'domestic' in `value`; undo: the uid it `undoes`."""
+
+    uid: Uid
+    created_at: Annotated[str, Field(min_length=1, max_length=40)]
+    reviewer: Reviewer
+    kind: Literal[ENTITY_KINDS]
+    action: Literal[ENTITY_ACTIONS]
+    subject: EntityId | None = None
+    other: EntityId | None = None
+    member: EntityId | None = None
+    value: Annotated[str, Field(max_length=20)] | None = None
+    undoes: Uid | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StoredEntityDecision:
+        needs = {"merge": ("subject", "other"), "accept_link": ("subject", "other"),
+                 "reject_link": ("subject", "other"), "split": ("subject", "member"), "host": ("subject", "value"),
+                 "scope": ("subject", "value"), "undo": ("undoes",)}[self.action]
+        optional = ("subject",) if self.action == "undo" else ()  # an undo names what it undid, for the record
+        for field in ("subject", "other", "member", "value", "undoes"):
+            given = getattr(self, field) is not None
+            if field in needs and not given:
+                raise PydanticCustomError("needs", "{action} needs {field}", {"action": self.action, "field": field})
+            if given and field not in needs and field not in optional:
+                raise PydanticCustomError("extra", "{action} takes no {field}", {"action": self.action, "field": field})
+        for field in ("subject", "other", "member"):
+            entity_id = getattr(self, field)
+            if entity_id is not None and not entity_id.startswith(f"{self.kind}:"):
+                raise PydanticCustomError("kind", "{field} {id} is no {kind} id ({kind}:...)",
+                                          {"field": field, "id": entity_id, "kind": self.kind})
+        if self.action in PAIR_ACTIONS and self.subject == self.other:
+            raise PydanticCustomError("pair", "{action} needs two different entities", {"action": self.action})
+        if self.action in ("host", "scope") and self.kind != "park":
+            raise PydanticCustomError("park", "only a park has a host country and a scope", {})
+        if self.action == "host" and (not re.fullmatch(r"[A-Z]{2}", self.value)
+                                      or pycountry.countries.get(alpha_2=self.value) is None):
+            raise PydanticCustomError("host", "value {value} is no ISO 3166-1 alpha-2 country code (such as BY, ET, KH)",
+                                      {"value": self.value})
+        if self.action == "scope" and self.value not in SCOPES:
+            raise PydanticCustomError("scope", "value {value} is no scope: overseas or domestic", {"value": self.value})
+        return self
+
+
 def describe(errors: list[dict]) -> str:
     """'field.path: problem' for each error; the input is never echoed (it may be huge, or not JSON:
     NaN, a lone surrogate)."""
@@ -243,22 +335,43 @@ class ReviewStore:
         return [Decision(*row[:9], json.loads(row[9]) if row[9] else None, json.loads(row[10]) if row[10] else None,
                          *row[11:]) for row in rows]
 
+    def add_entity_decision(self, decision: EntityDecision) -> bool:
+        """Append an entity decision; False when one with its uid is already there."""
+        with self._lock:
+            return self._insert_entity_decision(decision)
+
+    def _insert_entity_decision(self, decision: EntityDecision) -> bool:
+        cursor = self._db.execute(
+            "insert or ignore into entity_decisions (uid, created_at, reviewer, kind, action, subject, other, member,"
+            " value, undoes) values (:uid, :created_at, :reviewer, :kind, :action, :subject, :other, :member, :value,"
+            " :undoes)", asdict(decision))
+        return cursor.rowcount == 1
+
+    def entity_decisions(self) -> list[EntityDecision]:
+        """Every entity decision, in the order they were made."""
+        with self._lock:
+            rows = self._db.execute("select uid, created_at, reviewer, kind, action, subject, other, member, value,"
+                                    " undoes from entity_decisions order by id").fetchall()
+        return [EntityDecision(*row) for row in rows]
+
     def export(self, path: Path) -> int:
-        """Every decision, one JSON line each, into `path` (written whole or not at all)."""
-        decisions = self.decisions()
+        """Every decision, one JSON line each, into `path` (written whole or not at all): the mention
+        decisions, then the entity decisions (the lines with a `kind`)."""
+        decisions = [*self.decisions(), *self.entity_decisions()]
         write_atomically(Path(path), "".join(d.as_json() + "\n" for d in decisions))
         return len(decisions)
 
     def import_(self, path: Path) -> tuple[int, int]:
         """(added, already there). Every line is checked as the review app checks a request, then all
         are added in one transaction: a line that is no decision stops the import, naming its line,
-        and nothing is added."""
+        and nothing is added. Files exported before entity decisions existed import as they did."""
         decisions = [_imported(path, number, line) for number, line in enumerate(_utf8(path).split("\n"), 1)
                      if line.strip()]
         with self._lock:
             self._db.execute("begin immediate")
             try:
-                added = sum(self._insert(decision) for decision in decisions)
+                added = sum(self._insert_entity_decision(d) if isinstance(d, EntityDecision) else self._insert(d)
+                            for d in decisions)
             except BaseException:
                 self._db.execute("rollback")
                 raise
@@ -275,17 +388,23 @@ def _utf8(path: Path) -> str:
         raise ReviewError(f"{path}, line {line}, byte {err.start}: not UTF-8") from None
 
 
-def _imported(path: Path, number: int, line: str) -> Decision:
-    """One line of an import file as a decision, checked like a stored one."""
+def _imported(path: Path, number: int, line: str) -> Decision | EntityDecision:
+    """One line of an import file as a decision, checked like a stored one: a line with a `kind`
+    is an entity decision, any other a mention decision."""
+    what = "a decision"
     try:
         if len(line) > LINE_CHARS:
             raise ValueError(f"longer than {LINE_CHARS:,} characters")
         data = json.loads(line)
+        if isinstance(data, dict) and "kind" in data:
+            what = "an entity decision"
+            StoredEntityDecision.model_validate(data)
+            return EntityDecision(**data)
         StoredDecision.model_validate(data)
     except ValidationError as err:
-        raise ReviewError(f"{path}, line {number}: not a decision: {describe(err.errors())}") from None
+        raise ReviewError(f"{path}, line {number}: not {what}: {describe(err.errors())}") from None
     except (ValueError, RecursionError) as err:
-        raise ReviewError(f"{path}, line {number}: not a decision: {err}") from None
+        raise ReviewError(f"{path}, line {number}: not {what}: {err}") from None
     return Decision(**data)
 
 
@@ -507,6 +626,37 @@ def _reviewed(entity: Entity, decision: Decision, record: DocumentRecord, extrac
         return Entity.model_validate({**fields, "review_status": status, "review": review.model_dump()})
     except ValidationError as err:
         raise ReviewError(describe(err.errors())) from None
+
+
+# --- decisions on entities of the dataset ------------------------------------------------
+
+def decide_entity(kind: str, action: str, reviewer: str, subject: str, other: str | None = None,
+                  member: str | None = None, value: str | None = None) -> EntityDecision:
+    """A new entity decision (not yet stored), checked as an import checks one; whether its ids
+    are in the dataset is the caller's to check (the review app does)."""
+    if action == "undo":
+        raise ReviewError("an undo is made with undo_entity_decision")
+    fields = {"uid": uuid.uuid4().hex, "created_at": now(), "reviewer": reviewer.strip(), "kind": kind,
+              "action": action, "subject": subject, "other": other, "member": member, "value": value}
+    try:
+        StoredEntityDecision.model_validate(fields)
+    except ValidationError as err:
+        raise ReviewError(f"invalid {action} decision: {describe(err.errors())}") from None
+    return EntityDecision(**fields)
+
+
+def undo_entity_decision(last: EntityDecision, reviewer: str) -> EntityDecision:
+    return EntityDecision(uuid.uuid4().hex, now(), reviewer.strip() or last.reviewer, last.kind, "undo",
+                          subject=last.subject, undoes=last.uid)
+
+
+def effective_entity_decisions(decisions: list[EntityDecision]) -> list[EntityDecision]:
+    """The entity decisions in force, in the order they were made: undone ones and undos left out,
+    and of the host (or scope) decisions on one entity only the latest."""
+    undone = {d.undoes for d in decisions if d.action == "undo"}
+    kept = [d for d in decisions if d.action != "undo" and d.uid not in undone]
+    latest = {(d.kind, d.action, d.subject): d.uid for d in kept if d.action in ("host", "scope")}
+    return [d for d in kept if d.action not in ("host", "scope") or latest[(d.kind, d.action, d.subject)] == d.uid]
 
 
 # --- what reviews teach the gazetteers ---------------------------------------------------

@@ -8,12 +8,17 @@ State-changing requests are POST with a per-process CSRF token (sent back in a h
 app's own origin (Origin, or else Referer, equal to the Host); bodies are validated by pydantic
 models, and a bad one gets a 4xx naming the field, before anything is stored. Only records in the
 records folder and the review database are read or written.
+
+The Parks and Companies views read the dataset files (parks.json, companies.json) of the same
+folder; an entity decision is stored, then the dataset is rebuilt with every entity decision in
+force and rewritten, so the view shows its result.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import asdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -24,11 +29,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline import dataset as datasets
+from pipeline.dataset import DATASET_FILES, CompanyRecord, Dataset, ParkRecord
 from pipeline.locks import record_lock
 from pipeline.records import RECORDS_DIR, read_record, write_record
 from pipeline.resources import Resources
-from pipeline.review import (DOC_ID, DOC_ID_CHARS, CanonicalId, Correction, DocId, Reviewer, ReviewError,
-                             ReviewStore, apply_decisions, decide, describe, entity_key, undo)
+from pipeline.review import (DOC_ID, DOC_ID_CHARS, ENTITY_ACTIONS, CanonicalId, Correction, DocId, EntityDecision,
+                             EntityId, Reviewer, ReviewError, ReviewStore, apply_decisions, decide, decide_entity,
+                             describe, effective_entity_decisions, entity_key, undo, undo_entity_decision)
 from pipeline.types import DocumentRecord, Entity
 
 STATIC = Path(__file__).parent / "review_static"
@@ -67,6 +75,99 @@ class BulkBody(_Body):
 
 class UndoBody(_Body):
     reviewer: Reviewer
+
+
+class EntityDecisionBody(_Body):
+    kind: Literal["park", "company"]
+    action: Literal[tuple(a for a in ENTITY_ACTIONS if a != "undo")]
+    subject: EntityId
+    other: EntityId | None = None
+    member: EntityId | None = None
+    value: str | None = Field(default=None, max_length=20)
+    reviewer: Reviewer
+
+
+class DatasetCache:
+    """The dataset files of the records folder, read once and again only when one of them changes."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        self._cached: tuple[tuple, Dataset] | None = None
+
+    def get(self) -> Dataset:
+        paths = [self.out_dir / name for name in DATASET_FILES.values()]
+        version = tuple((p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None
+                        for p in paths)
+        if not self._cached or self._cached[0] != version:
+            try:
+                self._cached = (version, datasets.read_dataset(self.out_dir))
+            except FileNotFoundError as err:
+                raise HTTPException(404, str(err)) from None
+        return self._cached[1]
+
+
+class EntityIndex:
+    """The parks (or companies) of the dataset by id, and the entity each member id was joined into."""
+
+    def __init__(self, data: Dataset, kind: str):
+        self.kind = kind
+        self.file = DATASET_FILES[kind]
+        self.entities: dict[str, ParkRecord | CompanyRecord] = {
+            e.id: e for e in (data.parks if kind == "park" else data.companies)}
+        self.owner = {m.id: e.id for e in self.entities.values() for m in e.members}
+        self.owner.update({i: i for i in self.entities})
+
+    def entity(self, entity_id: str) -> ParkRecord | CompanyRecord:
+        """The entity that holds `entity_id` (its own id or a member's); a 400 naming the file if none."""
+        if entity_id not in self.owner:
+            raise ReviewError(f"no {self.kind} {entity_id!r} in {self.file}")
+        return self.entities[self.owner[entity_id]]
+
+    def ids(self, entity: ParkRecord | CompanyRecord) -> set[str]:
+        return {entity.id, *(m.id for m in entity.members)}
+
+
+def _checked_against_dataset(body: EntityDecisionBody, index: EntityIndex) -> None:
+    """A ReviewError (400) saying why the decision does not fit the dataset as it is."""
+    subject = index.entity(body.subject)
+    if body.other is not None:
+        other = index.entity(body.other)
+        if body.action == "merge" and other.id == subject.id:
+            raise ReviewError(f"{body.subject} and {body.other} are already one {index.kind} ({subject.id})")
+        if body.action in ("accept_link", "reject_link") and not (
+                any(c.other in index.ids(other) for c in subject.candidates)
+                or any(c.other in index.ids(subject) for c in other.candidates)):
+            raise ReviewError(f"no candidate link between {subject.id} and {other.id} in {index.file}")
+    if body.member is not None:
+        if body.member not in {m.id for m in subject.members}:
+            raise ReviewError(f"{body.member} is no member of {subject.id} in {index.file}")
+        if len(subject.members) < 2:
+            raise ReviewError(f"{subject.id} has one member: nothing to split off")
+
+
+def _listed(entity: ParkRecord | CompanyRecord) -> dict:
+    """One row of the Parks (Companies) list."""
+    host = getattr(entity, "host_country", None)
+    return {"id": entity.id, "name": entity.names.en, "name_zh": entity.names.zh, "aliases": entity.names.aliases,
+            "host": host.iso if host else getattr(entity, "country", None), "scope": getattr(entity, "scope", None),
+            "documents": len(entity.documents), "mentions": sum(d.mentions for d in entity.documents),
+            "members": len(entity.members), "candidates": len(entity.candidates), "review": entity.review.status}
+
+
+def _entity_card(entity: ParkRecord | CompanyRecord, index: EntityIndex, decisions: list[EntityDecision]) -> dict:
+    """Everything a reviewer judges an entity by: the record, its links grouped by role, the names
+    of its candidate links, and the reviewers' decisions in force that name it or its members."""
+    data = entity.model_dump(mode="json")
+    data["kind"] = index.kind
+    links = data["companies"] if index.kind == "park" else data["parks"]
+    data["by_role"] = {role: [link for link in links if link["relation"] == role]
+                       for role in dict.fromkeys(link["relation"] for link in links)}
+    for candidate in data["candidates"]:
+        candidate["entity"] = index.owner.get(candidate["other"])
+    ids = index.ids(entity)
+    data["decisions"] = [asdict(d) for d in decisions
+                         if d.kind == index.kind and ids & {d.subject, d.other, d.member}]
+    return data
 
 
 class RecordCache:
@@ -301,5 +402,61 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
             record = _rewrite(last.doc_id)
         entity = next((e for e in record.entities + record.rejected_entities if entity_key(e) == last.key), None)
         return {"undone": last.uid, "doc_id": last.doc_id, "entity_id": entity.id if entity else None}
+
+    # --- entities of the dataset: the Parks and Companies views ---------------------------
+
+    dataset_files = DatasetCache(out_dir)
+
+    def entity_kind(plural: str) -> str:
+        if plural not in ("parks", "companies"):
+            raise HTTPException(404, "no such list: parks or companies")
+        return "park" if plural == "parks" else "company"
+
+    @app.get("/api/entities/{plural}")
+    def entity_list(plural: str):
+        index = EntityIndex(dataset_files.get(), entity_kind(plural))
+        return [_listed(e) for e in index.entities.values()]
+
+    @app.get("/api/entities/{plural}/{entity_id}")
+    def entity_card(plural: str, entity_id: str):
+        index = EntityIndex(dataset_files.get(), entity_kind(plural))
+        if entity_id not in index.owner:
+            raise HTTPException(404, f"no {index.kind} {entity_id!r} in {index.file}")
+        return _entity_card(index.entity(entity_id), index, effective_entity_decisions(store.entity_decisions()))
+
+    def rebuild_dataset() -> Dataset:
+        """The dataset with every entity decision in force, written where `parks extract` writes it."""
+        built = datasets.build_dataset(out_dir, entity_decisions=effective_entity_decisions(store.entity_decisions()))
+        datasets.write_dataset(built, out_dir)
+        return built
+
+    def now_in(built: Dataset, kind: str, entity_id: str | None) -> str | None:
+        """The id of the entity that holds `entity_id` in the rebuilt dataset (None when it is gone)."""
+        index = EntityIndex(built, kind)
+        return index.owner.get(entity_id) if entity_id else None
+
+    @app.post("/api/entity-decisions")
+    def make_entity_decision(body: EntityDecisionBody):
+        with record_lock(out_dir):
+            _checked_against_dataset(body, EntityIndex(dataset_files.get(), body.kind))
+            decision = decide_entity(body.kind, body.action, body.reviewer, body.subject, body.other, body.member,
+                                     body.value)
+            store.add_entity_decision(decision)
+            built = rebuild_dataset()
+        return {"decision": decision.uid, "entity_id": now_in(built, body.kind, body.subject)}
+
+    @app.post("/api/entity-decisions/undo")
+    def undo_entity(body: UndoBody):
+        with record_lock(out_dir):
+            decisions = store.entity_decisions()
+            undone = {d.undoes for d in decisions if d.action == "undo"}
+            mine = [d for d in decisions if d.action != "undo" and d.uid not in undone and d.reviewer == body.reviewer]
+            if not mine:
+                raise ReviewError(f"no entity decision of {body.reviewer} to undo")
+            last = mine[-1]
+            store.add_entity_decision(undo_entity_decision(last, body.reviewer))
+            built = rebuild_dataset()
+        return {"undone": last.uid, "action": last.action, "kind": last.kind,
+                "entity_id": now_in(built, last.kind, last.subject)}
 
     return app

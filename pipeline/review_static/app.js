@@ -1,10 +1,12 @@
-// parks review: document list, document view with highlighted entities, queue mode.
+// parks review: document list, document view with highlighted entities, queue mode, and the
+// Parks and Companies views of the dataset (one entity per real park or company) with entity decisions.
 // Every piece of document text goes into the page with textContent, never as HTML.
 "use strict";
 
 const TYPES = ["park", "country", "company", "figure"];
 const LABELS = {park: "PARK 园区", country: "COUNTRY 国家", company: "COMPANY 企业", figure: "FIGURE 数值"};
-const state = {csrf: null, doc: null, order: [], current: -1, queue: null, queuePos: 0, listFilter: "", theme: null};
+const state = {csrf: null, doc: null, order: [], current: -1, queue: null, queuePos: 0, listFilter: "", theme: null,
+  ent: null};
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -58,6 +60,7 @@ async function api(path, body) {
 
 async function showList() {
   state.doc = null;
+  state.ent = null;
   const view = $("#view");
   view.replaceChildren(el("p", {}, "Loading…"));
   const documents = await api("/api/documents");
@@ -110,8 +113,12 @@ async function showList() {
 async function showDocument(docId, entityId) {
   const doc = await api(`/api/documents/${encodeURIComponent(docId)}`);
   state.doc = doc;
+  state.ent = null;
   state.order = [...doc.entities, ...doc.rejected].sort((a, b) => a.start - b.start || a.end - b.end);
-  state.current = Math.max(0, entityId ? state.order.findIndex(e => e.id === entityId) : state.order.findIndex(e => e.review_status === "pending"));
+  // "@start-end": an evidence sentence (from the Parks view): its first mention is selected
+  const evidence = /^@(\d+)-(\d+)$/.exec(entityId || "");
+  state.current = Math.max(0, evidence ? state.order.findIndex(e => e.start >= Number(evidence[1]))
+    : entityId ? state.order.findIndex(e => e.id === entityId) : state.order.findIndex(e => e.review_status === "pending"));
   const text = el("div", {class: "text", id: "text", lang: doc.language === "zh" ? "zh" : "en"});
   let position = 0;
   for (const entity of state.order) {
@@ -137,6 +144,16 @@ async function showDocument(docId, entityId) {
   state.order.forEach(refreshMark);
   renderProgress();
   select(state.current);
+  if (window.CSS && CSS.highlights) CSS.highlights.delete("evidence");
+  if (evidence) showEvidence(Number(evidence[1]), Number(evidence[2]));
+}
+
+function showEvidence(start, end) {
+  const range = textRange(start, end);
+  if (!range) return;
+  if (window.CSS && CSS.highlights) CSS.highlights.set("evidence", new Highlight(range));
+  const text = $("#text");
+  text.scrollTop += range.getBoundingClientRect().top - text.getBoundingClientRect().top - 40;
 }
 
 // --- themes: which passages a theme was given to, and the terms that drove it ------------
@@ -375,6 +392,7 @@ async function undoLast() {
 // --- queue ------------------------------------------------------------------------
 
 async function showQueue() {
+  state.ent = null;
   const items = await api("/api/queue?limit=200");
   state.queue = items;
   state.queuePos = 0;
@@ -393,13 +411,229 @@ async function openQueueItem() {
   renderProgress();
 }
 
+// --- Parks and Companies: one entity per real park or company, and decisions on them ---------
+
+const PLURAL = {park: "parks", company: "companies"};
+const ROLES = {develops: "develops 开发", operates: "operates 运营", invests: "invests 投资", tenant: "tenant 入驻"};
+
+async function showEntities(kind, selectedId) {
+  state.doc = null;
+  state.queue = null;
+  const list = await api(`/api/entities/${PLURAL[kind]}`);
+  const previous = state.ent && state.ent.kind === kind ? state.ent : null;
+  state.ent = {kind, list, shown: [], current: -1, card: null, candidate: 0, member: 0,
+    filter: previous ? previous.filter : "", scope: previous ? previous.scope : "", sort: previous ? previous.sort : "documents"};
+  const search = el("input", {id: "search", type: "search", value: state.ent.filter,
+    placeholder: "search any name, English or Chinese (/)"});
+  const scope = kind === "park" ? el("select", {id: "scope-filter"}, el("option", {value: ""}, "every scope"),
+    el("option", {value: "overseas"}, "overseas"), el("option", {value: "domestic"}, "domestic"),
+    el("option", {value: "none"}, "no scope")) : null;
+  if (scope) scope.value = state.ent.scope;
+  const sort = el("select", {id: "sort"}, el("option", {value: "documents"}, "most documents first"),
+    el("option", {value: "mentions"}, "most mentions first"), el("option", {value: "name"}, "by name"));
+  sort.value = state.ent.sort;
+  const body = el("tbody", {id: "entity-rows"});
+  const render = keep => {
+    Object.assign(state.ent, {filter: search.value, scope: scope ? scope.value : "", sort: sort.value});
+    const needle = search.value.trim().toLowerCase();
+    const shown = list.filter(e => (!needle || entityNames(e).some(n => n.toLowerCase().includes(needle))) &&
+      (!state.ent.scope || (state.ent.scope === "none" ? !e.scope : e.scope === state.ent.scope)));
+    const byName = (a, b) => (a.name || a.name_zh || a.id).localeCompare(b.name || b.name_zh || b.id);
+    shown.sort(state.ent.sort === "name" ? byName : (a, b) => b[state.ent.sort] - a[state.ent.sort] || byName(a, b));
+    state.ent.shown = shown;
+    body.replaceChildren(...shown.map((e, i) => el("tr", {id: `row-${i}`, "data-id": e.id, onclick: () => selectEntity(i)},
+      el("td", {}, e.name || ""), el("td", {lang: "zh"}, e.name_zh || ""), el("td", {}, e.host || "—"),
+      kind === "park" ? el("td", {}, e.scope || "—") : null, el("td", {class: "num"}, e.documents),
+      el("td", {class: "num"}, e.mentions), el("td", {class: "num"}, e.members), el("td", {class: "num"}, e.candidates))));
+    const index = keep ? shown.findIndex(e => e.id === keep) : -1;
+    selectEntity(index >= 0 ? index : 0);
+  };
+  search.addEventListener("input", () => render());
+  sort.addEventListener("change", () => render(state.ent.card && state.ent.card.id));
+  if (scope) scope.addEventListener("change", () => render());
+  $("#view").replaceChildren(
+    el("h1", {}, `${list.length} ${PLURAL[kind]}`),
+    el("div", {class: "filters"}, search, scope, sort),
+    el("div", {class: "entities"},
+      el("div", {class: "entity-list"}, el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "name"), el("th", {}, "中文名"),
+        el("th", {}, kind === "park" ? "host" : "country"), kind === "park" ? el("th", {}, "scope") : null,
+        el("th", {class: "num"}, "documents"), el("th", {class: "num"}, "mentions"), el("th", {class: "num"}, "members"),
+        el("th", {class: "num"}, "candidates"))), body)),
+      el("aside", {class: "panel card", id: "card"})));
+  render(selectedId);
+}
+
+function entityNames(e) {
+  return [e.id, e.name, e.name_zh, ...(e.aliases || [])].filter(Boolean);
+}
+
+async function selectEntity(index) {
+  const ent = state.ent;
+  if (!ent.shown.length) {
+    ent.current = -1;
+    ent.card = null;
+    $("#card").replaceChildren(el("p", {}, `No ${PLURAL[ent.kind]} match.`));
+    return;
+  }
+  ent.current = Math.min(Math.max(index, 0), ent.shown.length - 1);
+  document.querySelectorAll("#entity-rows tr.current").forEach(r => r.classList.remove("current"));
+  const row = document.getElementById(`row-${ent.current}`);
+  row.classList.add("current");
+  row.scrollIntoView({block: "nearest", behavior: "instant"});
+  const id = ent.shown[ent.current].id;
+  history.replaceState(null, "", `#/${PLURAL[ent.kind]}/${encodeURIComponent(id)}`);
+  const card = await api(`/api/entities/${PLURAL[ent.kind]}/${encodeURIComponent(id)}`);
+  if (state.ent !== ent || ent.shown[ent.current].id !== id) return;  // another entity was chosen meanwhile
+  ent.card = card;
+  ent.candidate = 0;
+  ent.member = card.members.findIndex(m => m.basis !== "self");
+  renderCard();
+}
+
+function sourceLink(source, label) {
+  return el("a", {href: `#/doc/${encodeURIComponent(source.doc_id)}/@${source.start}-${source.end}`,
+    title: "open the document at this sentence"}, label || source.doc_id);
+}
+
+function evidence(source) {
+  return el("div", {class: "context evidence"}, source.text, " ", sourceLink(source, `↗ ${source.doc_id}`));
+}
+
+function renderCard() {
+  const {card, kind} = state.ent;
+  const section = (title, items) => items.length ? [el("h3", {}, title), ...items] : [];
+  const host = card.host_country;
+  const details = el("dl", {},
+    el("dt", {}, "id"), el("dd", {id: "card-id"}, card.id),
+    el("dt", {}, "English"), el("dd", {}, card.names.en || "—"),
+    el("dt", {}, "中文"), el("dd", {lang: "zh"}, card.names.zh || "—"),
+    el("dt", {}, "aliases"), el("dd", {}, card.names.aliases.join(" · ") || "—"),
+    kind === "park" ? [
+      el("dt", {}, "host"), el("dd", {id: "card-host"}, host ? `${host.iso} ${host.name || ""} ${host.name_zh || ""} (${host.basis})` : "—"),
+      el("dt", {}, "scope"), el("dd", {id: "card-scope"}, card.scope ? `${card.scope}${card.scope_basis ? ` (${card.scope_basis})` : ""}` : "—"),
+      card.other_countries.length ? [el("dt", {}, "also placed in"),
+        el("dd", {}, card.other_countries.map(c => `${c.iso} (${c.basis})`).join(", "))] : null,
+    ] : [el("dt", {}, "country"), el("dd", {}, card.country || "—")],
+    el("dt", {}, "review"), el("dd", {}, card.review.status));
+  const chosen = (list, index, id, render) => list.map((item, i) => el("li", {
+    class: i === index ? "chosen" : null, id: `${id}-${i}`, onclick: () => { state.ent[id] = i; renderCard(); }}, ...render(item)));
+  const links = Object.entries(card.by_role).map(([role, items]) => [el("h4", {}, ROLES[role] || role),
+    el("ul", {}, items.map(l => el("li", {}, el("a", {href: `#/${kind === "park" ? "companies" : "parks"}/${encodeURIComponent(l.company || l.park)}`},
+      `${l.name || ""} ${l.name_zh || ""}`.trim() || l.company || l.park), ...l.sources.map(evidence))))]);
+  const actions = el("div", {class: "actions"},
+    el("button", {id: "merge", onclick: openMerge}, "Merge with… (m)"),
+    el("button", {id: "split", onclick: splitMember}, "Split member off (s)"),
+    kind === "park" ? [el("button", {id: "host", onclick: () => $("#host-input").focus()}, "Set host (h)"),
+      el("button", {id: "scope", onclick: toggleScope}, "Toggle scope (o)")] : null,
+    el("button", {id: "entity-undo", onclick: undoEntity}, "Undo (u)"));
+  const merge = el("form", {id: "merge-form", class: "entity-form"},
+    el("label", {}, "merge with (search any name) ", el("input", {id: "merge-search", list: "merge-options", autocomplete: "off"})),
+    el("datalist", {id: "merge-options"}, state.ent.list.filter(e => e.id !== card.id).map(e =>
+      el("option", {value: e.id}, [e.name, e.name_zh].filter(Boolean).join(" · ")))),
+    el("button", {type: "submit"}, "Merge"));
+  merge.addEventListener("submit", event => { event.preventDefault(); mergeWith($("#merge-search").value); });
+  const hostForm = kind === "park" ? el("form", {id: "host-form", class: "entity-form"},
+    el("label", {}, "host country (ISO code) ", el("input", {id: "host-input", maxlength: 2, placeholder: "e.g. ET",
+      value: host ? host.iso : ""})), el("button", {type: "submit"}, "Set host")) : null;
+  if (hostForm) hostForm.addEventListener("submit", event => {
+    event.preventDefault();
+    entityDecision({action: "host", value: $("#host-input").value.trim().toUpperCase()});
+  });
+  $("#card").replaceChildren(...[
+    el("h2", {}, [card.names.en, card.names.zh].filter(Boolean).join(" · ") || card.id),
+    details, actions, merge, hostForm,
+    ...section("Documents", [el("ul", {}, card.documents.map(d => el("li", {},
+      el("a", {href: `#/doc/${encodeURIComponent(d.doc_id)}`}, d.title || d.doc_id), ` · ${d.mentions} mentions`)))]),
+    kind === "park" && host && host.sources.length ? [el("h3", {}, `Host ${host.iso}: evidence`), ...host.sources.map(evidence)] : null,
+    ...section(kind === "park" ? "Companies by role" : "Parks by role", links.flat()),
+    ...section("Figures", (card.figures || []).map(f => el("div", {class: "figure"},
+      el("strong", {}, `${f.kind}: ${f.text}`), ` ${f.value ?? ""} ${f.unit ?? ""}`, f.as_of ? ` (as of ${f.as_of})` : "",
+      f.qualifier ? ` [${f.qualifier}]` : "", ` · ${f.review_status}`, evidence(f.source)))),
+    ...section("Founded", (card.founded || []).map(f => el("div", {}, el("strong", {}, String(f.year)), evidence(f.source)))),
+    ...section("Members (s splits the chosen one off; x chooses)", card.members.length ? [el("ul", {class: "choices", id: "members"},
+      chosen(card.members, state.ent.member, "member", m => [`${m.id} `, el("span", {class: "badge"}, m.basis), ` ${m.score} · ${m.names.join(" · ")}`]))] : []),
+    ...section("Candidate links (a accept, r reject; c chooses)", card.candidates.length ? [el("ul", {class: "choices", id: "candidates"},
+      chosen(card.candidates, state.ent.candidate, "candidate", c => [`${[c.name, c.name_zh].filter(Boolean).join(" · ") || c.other} `,
+        el("span", {class: "badge"}, c.basis), ` ${c.score} `,
+        el("button", {onclick: ev => { ev.stopPropagation(); linkDecision("accept_link", c); }}, "accept"),
+        el("button", {onclick: ev => { ev.stopPropagation(); linkDecision("reject_link", c); }}, "reject")]))] : []),
+    ...section("Reviewers' decisions in force", card.decisions.length ? [el("ul", {id: "entity-decisions"}, card.decisions.map(d =>
+      el("li", {}, `${d.action} ${[d.subject, d.other, d.member, d.value].filter(Boolean).join(" ")} by ${d.reviewer}, ${d.created_at}`)))] : []),
+  ].flat().filter(Boolean));
+}
+
+async function entityDecision(fields) {
+  const name = reviewer();
+  const ent = state.ent;
+  if (!name || !ent || !ent.card) return;
+  try {
+    const result = await api("/api/entity-decisions", {kind: ent.kind, subject: ent.card.id, reviewer: name, ...fields});
+    say(`Saved: ${fields.action} ${[ent.card.id, fields.other, fields.member, fields.value].filter(Boolean).join(" ")}.`);
+    await showEntities(ent.kind, result.entity_id || ent.card.id);
+  } catch (err) {
+    say(`Not saved: ${err.message}`, "error");
+  }
+}
+
+function openMerge() {
+  $("#merge-search").focus();
+}
+
+function mergeWith(picked) {
+  const needle = picked.trim().toLowerCase();
+  if (!needle) { say("Type or pick the entity to merge with.", "error"); return; }
+  const others = state.ent.list.filter(e => e.id !== state.ent.card.id);
+  const other = others.find(e => e.id === picked.trim()) || others.find(e => entityNames(e).some(n => n.toLowerCase() === needle))
+    || others.find(e => entityNames(e).some(n => n.toLowerCase().includes(needle)));
+  if (!other) { say(`No other ${state.ent.kind} is named “${picked}”.`, "error"); return; }
+  entityDecision({action: "merge", other: other.id});
+}
+
+function splitMember() {
+  const member = state.ent.card.members[state.ent.member];
+  if (!member) { say("No member to split off: click one in the Members list (or x) first.", "error"); return; }
+  entityDecision({action: "split", member: member.id});
+}
+
+function linkDecision(action, candidate) {
+  candidate = candidate || state.ent.card.candidates[state.ent.candidate];
+  if (!candidate) { say("This entity has no candidate links.", "error"); return; }
+  entityDecision({action, other: candidate.other});
+}
+
+function toggleScope() {
+  if (state.ent.kind !== "park") return;
+  entityDecision({action: "scope", value: state.ent.card.scope === "domestic" ? "overseas" : "domestic"});
+}
+
+function choose(list, key) {
+  const items = state.ent.card[list];
+  if (!items.length) return;
+  state.ent[key] = (state.ent[key] + 1) % items.length;
+  renderCard();
+}
+
+async function undoEntity() {
+  const name = reviewer();
+  if (!name) return;
+  try {
+    const result = await api("/api/entity-decisions/undo", {reviewer: name});
+    say(`Undone: ${result.action}.`);
+    await showEntities(result.kind, result.entity_id || (state.ent && state.ent.card && state.ent.card.id));
+  } catch (err) {
+    say(`Nothing undone: ${err.message}`, "error");
+  }
+}
+
 // --- routing and keys -----------------------------------------------------------------
 
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  document.body.classList.toggle("entity-view", parts[0] === "parks" || parts[0] === "companies");
   try {
     if (parts[0] === "doc" && parts[1]) { state.queue = null; await showDocument(parts[1], parts[2]); }
     else if (parts[0] === "queue") await showQueue();
+    else if (parts[0] === "parks" || parts[0] === "companies") await showEntities(parts[0] === "parks" ? "park" : "company", parts[1]);
     else { state.queue = null; await showList(); }
   } catch (err) {
     say(err.message, "error");
@@ -411,6 +645,17 @@ document.addEventListener("keydown", event => {
   if (event.key === "Escape" && typing) { event.target.blur(); return; }
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "/") { const s = $("#search"); if (s) { event.preventDefault(); s.focus(); } return; }
+  if (state.ent) {
+    const entityKeys = {
+      j: () => selectEntity(state.ent.current + 1), ArrowDown: () => selectEntity(state.ent.current + 1),
+      k: () => selectEntity(state.ent.current - 1), ArrowUp: () => selectEntity(state.ent.current - 1),
+      m: openMerge, s: splitMember, a: () => linkDecision("accept_link"), r: () => linkDecision("reject_link"),
+      h: () => { const input = $("#host-input"); if (input) { input.focus(); input.select(); } },
+      o: toggleScope, u: undoEntity, c: () => choose("candidates", "candidate"), x: () => choose("members", "member"),
+    };
+    if (entityKeys[event.key] && state.ent.card) { event.preventDefault(); entityKeys[event.key](); }
+    return;
+  }
   if (!state.doc) return;
   const keys = {
     a: () => act("accept"), r: () => act("reject"), u: undoLast,
@@ -425,7 +670,7 @@ document.addEventListener("keydown", event => {
   if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
 });
 
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", route);  // the Parks view's own moves use replaceState: no reload
 window.addEventListener("DOMContentLoaded", async () => {
   $("#reviewer").value = localStorage.getItem("parks.reviewer") || "";
   $("#reviewer").addEventListener("change", reviewer);
