@@ -418,13 +418,13 @@ def build_records(texts: Path, work: Path) -> Path:
     from pipeline.limits import DEFAULT_LIMITS
     from pipeline.locks import exclusive_run
     from pipeline.run import extract_documents, prepare_run
-    from pipeline.stages import CORPUS_STAGES
+    from pipeline.stages import CORPUS_STAGES, run_corpus_stage
 
     with exclusive_run(out):
         run = prepare_run(corpus, out, None, None, work / "cache", False, DEFAULT_LIMITS)
         extract_documents(run.documents, run.settings)
         for stage in CORPUS_STAGES:
-            stage.run(out)
+            run_corpus_stage(stage, out)
     return out
 
 

@@ -22,7 +22,7 @@ from pipeline.limits import DEFAULT_LIMITS, DocumentLimits
 from pipeline.locks import exclusive_run, holds_run
 from pipeline.records import prune_records
 from pipeline.run import DocumentOutcome, extract_documents, not_extracted, prepare_run, serve_cached
-from pipeline.stages import CORPUS_STAGES, is_transient
+from pipeline.stages import CORPUS_STAGES, is_transient, run_corpus_stage
 from pipeline.types import PipelineInfo
 
 
@@ -58,7 +58,7 @@ extract_documents_task = task(extract_documents, name="extract-documents", cache
                               retry_delay_seconds=[1, 4], retry_condition_fn=transient)
 
 
-corpus_stage_tasks = {stage.name: task(stage.run, name=stage.name, cache_policy=NO_CACHE) for stage in CORPUS_STAGES}
+corpus_stage_task = task(run_corpus_stage, name="corpus stage", task_run_name="{stage.name}", cache_policy=NO_CACHE)
 
 
 def task_runner(workers: int = 1, dask_address: str | None = None) -> TaskRunner:
@@ -122,6 +122,6 @@ def extract_corpus(corpus_dir: Path = Path("corpus"), out_dir: Path = Path("extr
         if not only:
             summary.pruned = prune_records(out_dir, {d.doc_id for d in documents})
         for stage in CORPUS_STAGES:
-            summary.corpus[stage.name] = corpus_stage_tasks[stage.name](out_dir)
+            summary.corpus[stage.name] = corpus_stage_task(stage, out_dir, review_db)
         summary.seconds = round(time.perf_counter() - started, 3)
         return summary

@@ -323,8 +323,9 @@ class DatasetBuilder:
 
     def build(self) -> Dataset:
         self._resolve()
-        decided = {(d.action, d.subject): d.value for d in self.entity_decisions if d.action in ("host", "scope")}
         entity_of = self.resolver.entity_of_
+        decided = {(d.action, entity_of.get(d.subject, d.subject)): d.value for d in self.entity_decisions
+                   if d.action in ("host", "scope")}
         by_park: dict[str, list[Relation]] = defaultdict(list)
         for relation in self.relations:
             by_park[entity_of.get(relation.park.canonical.id, relation.park.canonical.id)].append(relation)

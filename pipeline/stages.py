@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 from pipeline import (cleaning, dataset, entities, figures, ingest, linking, records, relations, resolution, resources,
                       segment)
-from pipeline import themes, types
+from pipeline import review, themes, types
 from pipeline.cache import INGESTED, MENTIONS, RECORD, SEGMENTATION, StageCache, Store
 from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
 from pipeline.errors import NotReadable, ParksError, TooLarge
@@ -428,9 +428,17 @@ def theme_records(out_dir: Path) -> dict[str, int]:
     return {t["id"]: sum(t["passages_by_language"].values()) for t in theme_map["themes"]}
 
 
-def build_dataset(out_dir: Path) -> dict[str, int]:
-    """One record per park, company and country from every record's entities, decisions and relations."""
-    built = dataset.build_dataset(out_dir)
+def build_dataset(out_dir: Path, review_db: Path | None = None) -> dict[str, int]:
+    """One record per park, company and country from every record's entities, decisions and relations,
+    with the reviewers' entity decisions (merges, splits, links, hosts, scopes) of `review_db` applied."""
+    decisions = []
+    if review_db is not None and Path(review_db).is_file():
+        store = review.ReviewStore(review_db)
+        try:
+            decisions = review.effective_entity_decisions(store.entity_decisions())
+        finally:
+            store.close()
+    built = dataset.build_dataset(out_dir, entity_decisions=decisions)
     dataset.write_dataset(built, out_dir)
     return {"parks": len(built.parks), "companies": len(built.companies), "countries": len(built.countries)}
 
@@ -440,11 +448,12 @@ class CorpusStage:
     """A step over every record in the records folder, after the documents' stages."""
 
     name: str
-    run: Callable[[Path], dict]  # run(out_dir) -> what it made, counted, for the run's summary
+    run: Callable[..., dict]  # run(out_dir[, review_db]) -> what it made, counted, for the run's summary
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     code: tuple[ModuleType, ...] = ()
     data: tuple[str, ...] = ()
+    reviewed: bool = False  # reads the reviewers' entity decisions
 
     @cached_property
     def version(self) -> str:
@@ -458,10 +467,17 @@ class CorpusStage:
 CORPUS_STAGES = [
     CorpusStage("themes", theme_records, reads=("records: text, sentences",), writes=("records: themes", "themes.json"),
                 code=(themes, records), data=("themes.json", "stopwords.json")),
-    CorpusStage("dataset", build_dataset, reads=("records: entities, sentences, review decisions",),
+    CorpusStage("dataset", build_dataset, reads=("records: entities, sentences, review decisions",
+                                                 "entity decisions"),
                 writes=("parks.json", "companies.json", "countries.json"), code=(dataset, relations, resolution),
-                data=("relations.json", "resolution.json")),
+                data=("relations.json", "resolution.json"), reviewed=True),
 ]
+
+
+def run_corpus_stage(stage: CorpusStage, out_dir: Path, review_db: Path | None = None) -> dict:
+    """One corpus stage over the records of `out_dir`; the one that reads reviewers' entity
+    decisions gets them from `review_db`."""
+    return stage.run(out_dir, review_db) if stage.reviewed else stage.run(out_dir)
 
 
 # --- describing the stages ---------------------------------------------------------------

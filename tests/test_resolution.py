@@ -121,3 +121,33 @@ def test_reviewers_decide_over_the_resolver_and_published_ids_stay(reader):
 ])
 def test_places_in_a_park_name_give_its_country(reader, names, countries):
     assert reader.places_in(names) == countries
+
+
+def test_a_reviewers_merge_and_host_hold_on_every_run_of_the_dataset_stage(tmp_path):
+    """Seed 002 names the Punjab zone in English only; a reviewer joins it to the Gwadar park (as a
+    test of the mechanism, not of the fact) and sets its host: both hold when the stage runs again."""
+    import shutil
+
+    from conftest import EXTRACTED
+    from pipeline.dataset import read_dataset
+    from pipeline.review import ReviewStore, decide_entity
+    from pipeline.stages import CORPUS_STAGES, run_corpus_stage
+
+    out = tmp_path / "out"
+    shutil.copytree(EXTRACTED, out)
+    stage = next(s for s in CORPUS_STAGES if s.name == "dataset")
+    before = {p.id: p for p in read_dataset(out).parks}
+    gwadar, punjab = "park:new:gwadar-energy-and-chemical-park", "park:new:punjab-garment-industrial-zone"
+    assert {gwadar, punjab} <= set(before) and before[punjab].host_country.iso == "PK"
+    store = ReviewStore(tmp_path / "review.sqlite")
+    store.add_entity_decision(decide_entity("park", "merge", "ana", gwadar, other=punjab))
+    store.add_entity_decision(decide_entity("park", "host", "ana", punjab, value="KH"))
+    store.close()
+    for _ in range(2):
+        run_corpus_stage(stage, out, tmp_path / "review.sqlite")
+        parks = {p.id: p for p in read_dataset(out).parks}
+        assert punjab not in parks
+        merged = parks[gwadar]
+        assert [(m.id, m.basis) for m in merged.members] == [(gwadar, "self"), (punjab, "review")]
+        assert (merged.host_country.iso, merged.host_country.basis, merged.scope) == ("KH", "review", "overseas")
+    assert len(parks) == len(before) - 1
