@@ -228,6 +228,7 @@ class DatasetBuilder:
         self.theme_groups: dict[str, str] = {}
         self.paragraph_countries: dict[str, Counter] = defaultdict(Counter)  # park id -> foreign countries beside it
         self.document_focus: dict[str, str] = {}  # doc_id -> the foreign country it is about
+        self.document_countries: dict[str, set[str]] = {}  # doc_id -> every country it names
 
     def add(self, record: DocumentRecord) -> None:
         if record.status != "ok":
@@ -258,6 +259,7 @@ class DatasetBuilder:
             named = {e.country for e in foreign if block.start <= e.start < block.end}
             for park in (p for p in parks if block.start <= p.start < block.end):
                 self.paragraph_countries[park.canonical.id].update(named)
+        self.document_countries[record.doc_id] = {e.country for e in record.entities if e.type == "country"}
         counts = Counter(e.country for e in foreign).most_common()
         if counts and counts[0][1] >= 3 and counts[0][1] * 2 > sum(n for _, n in counts):
             self.document_focus[record.doc_id] = counts[0][0]
@@ -348,7 +350,10 @@ class DatasetBuilder:
                   for iso, sources in sorted(placed.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
         listed = next((m.country for m in mentions if m.country and ":new:" not in m.canonical.id), None)
         linked = Counter(m.country for m in mentions if m.country).most_common(1)
-        in_name = self.resolver.reader.places_in([m.text for m in mentions])
+        named = set().union(*(self.document_countries.get(d, set()) for d, _ in self.mentions[park_id]))
+        # a place's country counts when the park's documents name it: not Plantation (Florida) in
+        # 'Rubber Plantation Zone'
+        in_name = [iso for iso in self.resolver.reader.places_in([m.text for m in mentions]) if iso in named]
         paragraph = [iso for iso, _ in self.paragraph_countries[park_id].most_common()]
         focus = Counter(self.document_focus[d] for d, _ in self.mentions[park_id] if d in self.document_focus)
         evidence = [("review", decided.get(("host", park_id))), ("gazetteer", listed),

@@ -136,10 +136,9 @@ class NameReader:
             found.update(key.countries)
             if key.translated:
                 found.update(key.place_countries)
-            else:
-                words = re.findall(r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*", name)
-                found.update(self.places.en[w].country for run in words for w in _runs(run) if w in self.places.en
-                             and tuple(_EN_WORDS.findall(w.lower())) not in self.en_terms)
+            else:  # a place opens an English name ('Gwadar Energy ... Park'); not Plantation in 'Rubber Plantation Zone'
+                runs = {" ".join(key.core[i:j]).title() for i in (0, 1) for j in range(i + 1, min(i + 3, len(key.core)) + 1)}
+                found.update(self.places.en[run].country for run in runs if run in self.places.en)
         return [iso for iso, _ in found.most_common()]
 
     def _en_key(self, name: str) -> NameKey:
@@ -221,12 +220,6 @@ class NameReader:
         if run and len(run.group()) > found[0]:
             return len(run.group()), "countries", {self.countries.abbrev_zh[c][0] for c in run.group()}
         return found
-
-
-def _runs(capitalised: str) -> list[str]:
-    """Every run of consecutive words: 'Phnom Penh Special' -> 'Phnom', 'Phnom Penh', ..."""
-    words = capitalised.split()
-    return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(i + 4, len(words)) + 1)]
 
 
 @dataclass
@@ -407,21 +400,30 @@ class EntityResolver:
                        key=lambda found: (found[1], -BASES.index(found[0])), default=None)
             if best:
                 links.append(Link(a, b, *best))
-        return self._ambiguous_lowered(links)
+        return self._ambiguous_lowered(links, forms)
 
-    def _ambiguous_lowered(self, links: list[Link]) -> list[Link]:
-        """A short name that fits two entities no link joins ('Sihanoukville Zone' beside two
-        Sihanoukville zones) names neither for sure: its partial links become candidates."""
-        strong = {(l.a, l.b) for l in links if l.score >= self.merge_at}
-        partial: dict[str, list[str]] = defaultdict(list)
+    def _ambiguous_lowered(self, links: list[Link], forms: dict[str, NameForm]) -> list[Link]:
+        """A short name that fits two entities that are not one ('Haier Industrial Park' beside
+        Haier's park in the US and Haier-Ruba in Pakistan; 'Sihanoukville Zone' beside two partial
+        matches no link joins) names neither for sure: its links become candidates."""
+        strong = {frozenset((l.a, l.b)) for l in links if l.score >= self.merge_at}
+        partners: dict[str, list[Link]] = defaultdict(list)
         for link in links:
-            if self.merge_at <= link.score < 1.0:
-                partial[link.a].append(link.b)
-                partial[link.b].append(link.a)
-        unsure = {form for form, others in partial.items()
-                  if any((x, y) not in strong and (y, x) not in strong for x in others for y in others if x < y)}
-        return [Link(l.a, l.b, l.basis, min(l.score, 0.8)) if l.score < 1.0 and (l.a in unsure or l.b in unsure)
-                else l for l in links]
+            partners[link.a].append(link)
+            partners[link.b].append(link)
+
+        def apart(x: str, y: str) -> bool:
+            fx, fy = forms[x], forms[y]
+            return (fx.gazetteer and fy.gazetteer) or bool(fx.host and fy.host and fx.host != fy.host)
+
+        unsure = set()
+        for form, found in partners.items():
+            others = [(l.b if l.a == form else l.a, l.score) for l in found]
+            if any(apart(x, y) for x, _ in others for y, _ in others if x < y) or any(
+                    frozenset((x, y)) not in strong for x, sx in others for y, sy in others
+                    if x < y and self.merge_at <= sx < 1.0 and self.merge_at <= sy < 1.0):
+                unsure.add(form)
+        return [Link(l.a, l.b, l.basis, min(l.score, 0.8)) if l.a in unsure or l.b in unsure else l for l in links]
 
     @staticmethod
     def _entity_id(group: set[str], forms: dict[str, NameForm], published: set[str]) -> str:
