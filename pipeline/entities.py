@@ -143,24 +143,42 @@ def find_gazetteer_names(block: SegmentedBlock, text: str, resources: Resources)
 _CONNECTORS = {"of", "and", "for", "the", "de"}
 
 
-def _trim_en_name(words: list[str], generic: set[str]) -> list[str]:
-    """Drop what precedes a name: possessives ('Thailand's'), articles, generic words."""
-    possessive = [i for i, w in enumerate(words) if w.endswith(("'s", "’s"))]
-    if possessive:
-        words = words[possessive[-1] + 1:]
+def _trim_en_name(words: list[str], generic: set[str], breaks: set[str]) -> list[str]:
+    """Drop what precedes a name: possessives ('Thailand's'), a headline's words up to its last
+    verb or preposition ('... Turns Old Factory Into Free Industrial Zone'), articles, generic words."""
+    cut = [i for i, w in enumerate(words) if w.endswith(("'s", "’s")) or w in breaks]
+    if cut:
+        words = words[cut[-1] + 1:]
     while words and (words[0].lower() in generic or words[0] in _CONNECTORS or words[0].endswith(("'s", "’s"))):
         words = words[1:]
+    return words
+
+
+def _after_last_list_and(words: list[str], descriptive: set[str], resources: Resources) -> list[str]:
+    """'Minsk and Sany Heavy Industry Park', 'Haier Factory and JW Forland Facility Park': two things,
+    the park is the second; an 'and' between descriptive words is inside the name ('Gwadar Energy
+    and Chemical Park', 'Commerce and Logistics Park'), and so is one inside a country's name."""
+    for i in reversed(range(len(words) - 1)):
+        if words[i] != "and" or i == 0:
+            continue
+        if words[i + 1].lower() in descriptive or words[i - 1].lower() in descriptive:
+            continue
+        if resources.countries.en_pattern.fullmatch(f"{words[i - 1]} and {words[i + 1]}"):
+            continue  # 'Bosnia and Herzegovina'
+        return words[i + 1:]
     return words
 
 
 def find_english_parks(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
     """Title-case phrases headed by Park / Zone / SEZ / City ...: 'Pakistan Rashakai Special Economic Zone'."""
     names = resources.names
-    generic = set(names["park_generic_en"])
+    generic, breaks = set(names["park_generic_en"]), set(names["name_breaks_en"])
+    category = set(names["park_category_words_en"])
     for match in resources.park_en_pattern.finditer(text):
-        words = _trim_en_name(match.group(1).split(), generic)
-        if "and" in words[:2]:  # 'Minsk and Sany Heavy Industry Park': two things, the park is the second
-            words = words[words.index("and") + 1:]
+        words = _trim_en_name(match.group(1).split(), generic, breaks)
+        if category & set(words):
+            continue  # 'Jiangsu Province Overseas Industrial Park', 'the First Industrial Park': a category
+        words = _after_last_list_and(words, generic | {w.lower() for w in names["park_descriptors_en"]}, resources)
         if not words or all(w.lower() in generic or w.lower() in _CONNECTORS for w in words):
             continue  # 'Overseas Industrial Park', 'Special Economic Zone'
         if match.group(2) in names["park_bare_heads_en"] and (
@@ -179,9 +197,9 @@ _LEGAL_TAIL = re.compile(r",?\s*(?:Ltd\.?|Limited|Inc\.)")
 def find_english_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
     """Title-case phrases ending in a legal form: 'Tianjin TEDA Investment Holding Co., Ltd.'."""
     names = resources.names
-    blocked = names["not_company_words_en"]
+    blocked, breaks = names["not_company_words_en"], set(names["name_breaks_en"])
     for match in resources.company_en_pattern.finditer(text):
-        words = _trim_en_name(match.group(1).split(), {"the", "a", "an", "this", "that", "its", "their", "our"})
+        words = _trim_en_name(match.group(1).split(), {"the", "a", "an", "this", "that", "its", "their", "our"}, breaks)
         if not words or all(w in _CONNECTORS for w in words):
             continue
         start = text.rfind(words[0], match.start(), match.start(2))
@@ -202,13 +220,14 @@ def find_chinese_names(block: SegmentedBlock, text: str, resources: Resources, s
     if block.lang != "zh" and not re.search(f"[{CJK}]", text):
         return
     names = resources.names
-    for kind, head_pattern, generic, blocked in (
-        ("park", resources.park_zh_pattern, set(names["park_generic_zh"]), ()),
-        ("company", resources.company_zh_pattern, set(names["company_generic_zh"]), names["not_company_words_zh"]),
+    for kind, head_pattern, generic, blocked, breaks in (
+        ("park", resources.park_zh_pattern, set(names["park_generic_zh"]), (), _park_category_breaks(names)),
+        ("company", resources.company_zh_pattern, set(names["company_generic_zh"]), names["not_company_words_zh"],
+         None),
     ):
         for match in head_pattern.finditer(text):
             window_start = max(0, match.start() - 24)
-            left = _proper_name_before(text[window_start:match.start()], generic, resources, segmenter)
+            left = _proper_name_before(text[window_start:match.start()], generic, resources, segmenter, breaks)
             if not left:
                 continue
             start = match.start() - len(left)
@@ -227,9 +246,24 @@ _DESCRIPTIVE_TAGS = {"n", "l", "s", "f", "m", "a"}  # 新 / 材料 / 东方 / �
 _JOINERS = {"·", "-", "－", "（", "）", "(", ")"}  # not the dash: 东宁境外园区——乌苏里斯克经贸合作区 is two names
 
 
-def _proper_name_before(window: str, generic: set[str], resources: Resources, segmenter: Segmenter) -> str:
+def _park_category_breaks(names: dict):
+    """Whether a word before a park head makes the phrase a category, not a name: 境内 / 首个 /
+    第一批 (埃塞俄比亚境内首个工业园区), or a government body (商务部合作区办公室). The name, if any,
+    starts after it."""
+    words = set(names["park_category_words_zh"])
+    shapes = re.compile("|".join(f"(?:{p})" for p in names["park_category_patterns_zh"]))
+    bodies = tuple(names["park_body_suffixes_zh"])
+
+    def breaks(word: str, tag: str) -> bool:
+        return word in words or bool(shapes.fullmatch(word)) or tag == "nt" and word.endswith(bodies)
+    return breaks
+
+
+def _proper_name_before(window: str, generic: set[str], resources: Resources, segmenter: Segmenter,
+                        breaks=None) -> str:
     """The name that ends where `window` ends: the run of proper nouns (jieba's ns/nr/nz/nt),
-    joiners and short descriptive words before the head, trimmed to start at a proper noun."""
+    joiners and short descriptive words before the head, trimmed to start at a proper noun.
+    `breaks(word, tag)`: words no name holds (a category's), where the run stops."""
     countries = resources.countries.zh_pattern
     tokens = list(segmenter.pos_tagger.cut(window))
 
@@ -249,8 +283,8 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
     for i in reversed(range(len(tokens))):
         word, tag = tokens[i].word, tokens[i].flag
         if re.search(r"[\s，。、；：！？“”《》,.;:!?—]", word) or resources.park_zh_pattern.fullmatch(word) \
-                or resources.company_zh_pattern.fullmatch(word):
-            break  # punctuation, or the head of another name
+                or resources.company_zh_pattern.fullmatch(word) or breaks and breaks(word, tag):
+            break  # punctuation, the head of another name, or a category word
         # verbal nouns count (生化, 合作) unless generic (建设): 埃塞俄比亚建设东方工业园 is a sentence
         descriptive = (tag in _DESCRIPTIVE_TAGS or tag == "vn" and word not in generic) and len(word) <= 4 \
             and not word.isdigit()
@@ -263,6 +297,8 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
         run = run[:closing]  # 'AQI）日报': the bracket closes something before the name
     while run and not is_name(run[-1]):
         run.pop()  # the name starts with a proper noun
+    if run and _starts_inside_a_word(tokens, run[-1], generic):
+        return ""  # 希园区 of 谦比希园区: jieba cut a transliteration, the name's start is not here
     name = "".join(tokens[i].word for i in reversed(run))
     named = {tokens[i].word for i in run if is_name(i)}
     one_country = len(named) == 1 and countries.fullmatch(next(iter(named)))
@@ -271,13 +307,26 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
     return name
 
 
+def _starts_inside_a_word(tokens: list, first: int, generic: set[str]) -> bool:
+    """A one-character start right after another lone character (谦|比|希 before 园区) is the tail
+    of a word jieba did not know and cut into letters; a lone function word or verb before a name
+    (的, 和, 如吉扎克工业园区) is a boundary, and so is a whole word (包括吉扎克工业园区)."""
+    if len(tokens[first].word) != 1 or first == 0:
+        return False
+    before = tokens[first - 1]
+    return bool(re.fullmatch(f"[{CJK}]", before.word)) and before.word not in generic and before.flag != "v"
+
+
 def _leading_country(left: str, resources: Resources, segmenter: Segmenter) -> str:
     """'匈牙利' of 匈牙利索尔诺克工业园: the host country says where the park is, the rest is its
-    name. Kept when nothing but generic words would remain (埃塞俄比亚东方工业园, 中国·印尼经贸合作区)."""
+    name. Kept when nothing but generic words would remain (埃塞俄比亚东方工业园, 中国·印尼经贸合作区)
+    or another country follows (中国越南(深圳-海防)经济贸易合作区)."""
     found = resources.countries.zh_pattern.match(left)
     if not found:
         return ""
     rest = [t for t in segmenter.pos_tagger.cut(left[found.end():]) if t.word not in _JOINERS]
+    if rest and resources.countries.zh_pattern.fullmatch(rest[0].word):
+        return ""  # two countries open a bilateral name: 中国越南(深圳-海防)经济贸易合作区
     rest_has_name = any(t.flag in _NAME_TAGS and not resources.countries.zh_pattern.fullmatch(t.word) for t in rest)
     return found.group() if rest_has_name else ""
 

@@ -7,6 +7,7 @@ import pytest
 from conftest import EXTRACTED
 
 from pipeline import extract_text
+from pipeline.resources import name_key
 
 
 def entities(text, segmenter, resources, kind=None):
@@ -85,6 +86,52 @@ def test_parks(text, expected, segmenter, resources):
 ])
 def test_not_parks(text, segmenter, resources):
     assert entities(text, segmenter, resources, "park") == []
+
+
+def _new_zh(name):
+    return "park:new:" + hashlib.sha256(name_key(name).encode()).hexdigest()[:12]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # issue 19: a category phrase is no park (境内 / 首个 / 第一批 / a province's overseas zones), the
+    # gazetteer's name beside it still is
+    ("泰中罗勇工业园是泰国境内首个工业园区。", [("泰中罗勇工业园", "park:rayong-industrial-zone", "TH")]),
+    ("第一批境外经贸合作区包括中白工业园。", [("中白工业园", "park:china-belarus-industrial-park", "BY")]),
+    ("江苏省境外经贸合作区已有6家。", []),
+    # a ministry's office is no park: 商务部 is a body, not a place
+    ("商务部合作区办公室负责境外经贸合作区的确认考核。", []),
+    # two countries open a bilateral name: China is kept, the name does not start at the second
+    ("与中国匈牙利(索尔诺克)工业园合作", [("中国匈牙利(索尔诺克)工业园", _new_zh("中国匈牙利(索尔诺克)工业园"), "HU")]),
+    # a lone verb or a whole word before a name is a boundary (a lone character after another lone
+    # one is not: the tail of a word jieba cut into letters)
+    ("合作区包括如吉扎克工业园区", [("吉扎克工业园区", _new_zh("吉扎克工业园"), None)]),
+])
+def test_chinese_name_boundaries_and_categories(text, expected, segmenter, resources):
+    assert entities(text, segmenter, resources, "park") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a headline in title case: the name starts after its last verb or preposition
+    ("Chinese Company Turns Old Textile Mill Into Punjab Garment Industrial Zone",
+     [("Punjab Garment Industrial Zone", "park:new:punjab-garment-industrial-zone", None)]),
+    ("Chinese Company Turns Old Textile Mill Into Free Industrial Zone", []),
+    ("Prime Minister Visits Pakistan Rashakai Special Economic Zone",
+     [("Pakistan Rashakai Special Economic Zone", "park:rashakai-special-economic-zone", "PK")]),
+    # categories: a province's overseas parks, the first one
+    ("Jiangsu Province Overseas Industrial Park", []),
+    ("the First Industrial Park", []),
+    # 'X Factory and Y Park': two things; an 'and' between descriptive words stays in the name (seed 002)
+    ("visited the Haier Factory and Punjab Garment Industrial Zone",
+     [("Punjab Garment Industrial Zone", "park:new:punjab-garment-industrial-zone", None)]),
+    ("Pakistan's Gwadar Energy and Chemical Park and the China-Belarus Commerce and Logistics Park",
+     [("Gwadar Energy and Chemical Park", "park:new:gwadar-energy-and-chemical-park", "PK"),
+      ("China-Belarus Commerce and Logistics Park", "park:china-belarus-commerce-and-logistics-park", "BY")]),
+    ("Manufacturing parks like the China-Belarus Industrial Park in Minsk and Sany Heavy Industry Park in Pune",
+     [("China-Belarus Industrial Park", "park:china-belarus-industrial-park", "BY"),
+      ("Sany Heavy Industry Park", "park:new:sany-heavy-industry-park", None)]),
+])
+def test_english_names_stop_at_headline_words_and_categories(text, expected, segmenter, resources):
+    assert entities(text, segmenter, resources, "park") == expected
 
 
 @pytest.mark.parametrize("text, expected", [
