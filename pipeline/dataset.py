@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from babel import Locale
 from pydantic import BaseModel, ConfigDict, Field
@@ -216,7 +216,7 @@ class DatasetBuilder:
             return
         self.titles[record.doc_id] = record.metadata.title or record.metadata.title_zh
         for entity in record.entities:
-            if entity.type != "figure" and entity.canonical:
+            if entity.type != "figure" and entity.canonical and entity.source != "reference":  # not a name
                 self.mentions[entity.canonical.id].append((record.doc_id, entity))
         self.relations += document_relations(record, self.cues)
         parks = [e for e in record.entities if e.type == "park" and e.canonical]
@@ -270,7 +270,7 @@ class DatasetBuilder:
         links: dict[tuple[str, str], CompanyLink] = {}
         figures, founded = [], []
         for r in relations:
-            if r.kind in ("develops", "operates", "invests"):
+            if r.kind in get_args(CompanyRelation):
                 canonical = r.other.canonical
                 link = links.setdefault((canonical.id, r.kind), CompanyLink(
                     company=canonical.id, name=canonical.name, name_zh=canonical.name_zh, relation=r.kind, sources=[]))
