@@ -86,6 +86,8 @@ class RelationCues:
         self.as_of = [re.compile(p, re.I) for p in data["as_of"]]
         self.founded = [re.compile(p, re.I) for p in data["founded"]]
         self.founded_before = [re.compile(p) for p in data["founded_before"]]
+        self.founded_right_after = re.compile(data["founded_right_after"])
+        self.year = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
         self.company_possessive = re.compile(data["company_possessive"])
         self.paragraph_figures = data["paragraph_figures"]
 
@@ -217,7 +219,8 @@ class SentenceRelations:
 
     def _founded(self, park: Entity, evidence: Evidence, parks: list[Entity]) -> int | None:
         """A founding year stated after this park and before the next one ("..., launched in 2007"),
-        or leading up to it ("In 2012, ... invested 3.2 billion RMB to establish the ... Park")."""
+        leading up to it ("In 2012, ... invested 3.2 billion RMB to establish the ... Park"; "First
+        established in 2007, the zone"), or around it (2007年…为…合作区揭牌)."""
         following = [p.start for p in parks if p.start > park.end]
         preceding = [p.end for p in parks if p.end <= park.start]
         after = self.record.text[park.end:min(following + [evidence.end])]
@@ -226,6 +229,9 @@ class SentenceRelations:
             for pattern in patterns:
                 if match := pattern.search(clause):
                     return int(match.group(1))
+        years = self.cues.year.findall(before)  # "2008年，由该集团主导建设的西港特区在柬埔寨奠基"
+        if years and self.cues.founded_right_after.match(after):
+            return int(years[-1])
         return None
 
     def _figure(self, figure: Entity, parks: list[Entity], evidence: Evidence) -> list[Relation]:
