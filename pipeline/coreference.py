@@ -58,8 +58,9 @@ class ReferenceCues:
         demonstratives = "|".join(map(re.escape, sorted(chinese["demonstratives"], key=len, reverse=True)))
         # at the start of a clause or after a function word, not the tail of a longer word (经贸合作区, 日本园区)
         boundary = rf"(?:(?<![\u4e00-\u9fff])|(?<=[{re.escape(chinese['bare_after'])}]))"
-        self.chinese = re.compile(rf"(?:{anywhere}|{boundary}(?:{demonstratives}))(?P<head>{heads})"
-                                  rf"|{boundary}(?P<bare>{bare})")
+        longer = rf"(?![{re.escape(chinese['not_followed_by'])}])"  # 该区域 is "this region"
+        self.chinese = re.compile(rf"(?:{anywhere}|{boundary}(?:{demonstratives}))(?P<head>{heads}){longer}"
+                                  rf"|{boundary}(?P<bare>{bare}){longer}")
         self.compatible = {kind: [w.lower() for w in words] for kind, words in data["compatible"].items()}
 
     @classmethod
