@@ -13,7 +13,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from functools import lru_cache
-from typing import Iterable, Literal, Sequence
+from typing import Iterable, Literal, Sequence, get_args
 
 from babel import Locale
 from pydantic import BaseModel, ConfigDict, Field
@@ -235,7 +235,7 @@ class DatasetBuilder:
             return
         self.titles[record.doc_id] = record.metadata.title or record.metadata.title_zh
         for entity in record.entities:
-            if entity.type != "figure" and entity.canonical:
+            if entity.type != "figure" and entity.canonical and entity.source != "reference":  # not a name
                 self.mentions[entity.canonical.id].append((record.doc_id, entity))
         self.relations += document_relations(record, self.cues)
         parks = [e for e in record.entities if e.type == "park" and e.canonical]
@@ -376,7 +376,7 @@ class DatasetBuilder:
         links: dict[tuple[str, str], CompanyLink] = {}
         figures, founded = [], []
         for r in relations:
-            if r.kind in ("develops", "operates", "invests", "tenant"):
+            if r.kind in get_args(CompanyRelation):
                 company = entity_of.get(r.other.canonical.id, r.other.canonical.id)
                 names = self._names(company)
                 link = links.setdefault((company, r.kind), CompanyLink(

@@ -113,7 +113,7 @@ def score_document(record: dict, gold: dict) -> DocumentScore:
     misses["country"], extras["country"] = sorted(gold_countries - system_countries), sorted(system_countries - gold_countries)
     for kind, key in (("park", "parks"), ("company", "companies")):
         names: dict[str, set[str]] = {}
-        for e in (e for e in entities if e["type"] == kind):
+        for e in (e for e in entities if e["type"] == kind and e.get("source") != "reference"):  # not names
             canonical = e.get("canonical") or {}
             forms = [e["text"], canonical.get("name"), canonical.get("name_zh"), *canonical.get("aliases", [])]
             names.setdefault(canonical.get("id") or e["text"], set()).update(_surface_key(f) for f in forms if f)

@@ -1,9 +1,12 @@
-"""Relations stated in sentences: park in country, company develops / operates / invests in park,
-figure about park, park founded in a year.
+"""Relations stated in sentences: park in country, company develops / operates / invests in / is a
+tenant of park, figure about park, park founded in a year.
 
-Only what one sentence says: a relation needs both ends mentioned in the same sentence (and a
-cue word for a company), and carries that sentence as its evidence. The cues live in
-`data/relations.json`.
+What one sentence says: a relation needs both ends in the same sentence (and a cue word for a
+company), and carries that sentence as its evidence. A park is in a sentence by its name or by a
+resolved reference to it ("the zone", "It", 该园区: `pipeline.coreference`), so relations reach
+across sentences; and a figure in a sentence naming no park belongs to the one park of its
+paragraph, when the paragraph names one (Chinese drops the subject: 园区… 。已入驻企业35家). The
+cues live in `data/relations.json`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ class Evidence:
     text: str
 
 
-RelationKind = Literal["in_country", "develops", "operates", "invests", "figure", "founded"]
+RelationKind = Literal["in_country", "develops", "operates", "invests", "tenant", "figure", "founded"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,10 @@ class RelationCues:
         self.as_of = [re.compile(p, re.I) for p in data["as_of"]]
         self.founded = [re.compile(p, re.I) for p in data["founded"]]
         self.founded_before = [re.compile(p) for p in data["founded_before"]]
+        self.founded_right_after = re.compile(data["founded_right_after"])
+        self.year = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
         self.company_possessive = re.compile(data["company_possessive"])
+        self.paragraph_figures = data["paragraph_figures"]
 
     @classmethod
     def load(cls, path: Path = DATA_DIR / "relations.json") -> RelationCues:
@@ -97,28 +103,73 @@ class SentenceRelations:
         self.record, self.cues = record, cues
 
     @cached_property
+    def entities(self) -> list[Entity]:
+        """Names, and references standing for the park they resolve to now (a reviewer may have
+        corrected it); a reference to a rejected mention stands for nothing."""
+        by_id = {e.id: e for e in self.record.entities if e.source != "reference"}
+        entities = []
+        for entity in self.record.entities:
+            if entity.source == "reference":
+                antecedent = by_id.get(entity.antecedent)
+                if antecedent is None or antecedent.canonical is None:
+                    continue
+                entity = entity.model_copy(update={"canonical": antecedent.canonical, "country": antecedent.country})
+            entities.append(entity)
+        return entities
+
+    @cached_property
     def by_sentence(self) -> dict[int, list[Entity]]:
         """Mentions by the sentence their offsets fall in (a mention a review brought back may carry
         the sentence index of an older segmentation)."""
         starts = [s.start for s in self.record.sentences]
         grouped: dict[int, list[Entity]] = {}
-        for entity in self.record.entities:
+        for entity in self.entities:
             index = bisect_right(starts, entity.start) - 1
             if index >= 0 and entity.end <= self.record.sentences[index].end:
                 grouped.setdefault(index, []).append(entity)
         return grouped
 
+    @cached_property
+    def paragraph_park(self) -> dict[int, Entity]:
+        """Sentence index -> the one park its paragraph names or refers to, for paragraphs with one."""
+        block_starts = [b.start for b in self.record.blocks]
+        parks: dict[int, dict[str, Entity]] = {}
+        for index, entities in self.by_sentence.items():
+            block = bisect_right(block_starts, self.record.sentences[index].start) - 1
+            for park in (e for e in entities if e.type == "park" and e.canonical):
+                parks.setdefault(block, {}).setdefault(park.canonical.id, park)
+        only = {block: next(iter(found.values())) for block, found in parks.items() if len(found) == 1}
+        return {index: only[block] for index, sentence in enumerate(self.record.sentences)
+                if (block := bisect_right(block_starts, sentence.start) - 1) in only}
+
     def relations(self) -> list[Relation]:
         found = []
         for index, entities in sorted(self.by_sentence.items()):
+            entities = sorted(entities, key=lambda e: e.start)
             parks = [e for e in entities if e.type == "park" and e.canonical]
             if parks:
-                found += self._sentence(index, sorted(entities, key=lambda e: e.start), parks)
-        return found
+                found += self._sentence(index, entities, parks)
+            elif self.cues.paragraph_figures and index in self.paragraph_park:
+                found += self._paragraph_figures(index, entities, self.paragraph_park[index])
+        return _once(found)
+
+    def _evidence(self, index: int) -> Evidence:
+        span = self.record.sentences[index]
+        return Evidence(self.record.doc_id, index, span.start, span.end, self.record.text[span.start:span.end])
+
+    def _paragraph_figures(self, index: int, entities: list[Entity], park: Entity) -> list[Relation]:
+        """Figures of a sentence naming no park (nor a company, or a country but China and the park's
+        host, whose figures they would be), about the one park of its paragraph."""
+        if any(e.type == "company" or (e.type == "country" and e.country not in ("CN", park.country))
+               for e in entities):  # "中国有色集团…拥有9家出资企业": the company's figures, not the park's
+            return []
+        evidence = self._evidence(index)
+        return [r for figure in entities if figure.type == "figure"
+                for r in self._figure(figure, [park], evidence) if r.figure_kind != "other"]
 
     def _sentence(self, index: int, entities: list[Entity], parks: list[Entity]) -> list[Relation]:
         span = self.record.sentences[index]
-        evidence = Evidence(self.record.doc_id, index, span.start, span.end, self.record.text[span.start:span.end])
+        evidence = self._evidence(index)
         # cue words count outside mentions: "Egypt TEDA Investment Company" invests in nothing
         masked = list(self.record.text[span.start:span.end])
         for entity in entities:
@@ -146,7 +197,7 @@ class SentenceRelations:
         window = bare[start:max(company.end, park.end) + self.cues.company_window - offset]
         window = self.cues.company_not.sub(lambda m: " " * len(m.group(0)), window)  # "一带一路建设"
         kinds = {self.cues.company_kinds[m.lastgroup] for m in self.cues.company.finditer(window)}
-        if "develops" in kinds:  # "invested ... to establish the park": its developer
+        if kinds & {"develops", "tenant"}:  # "invested ... to establish the park": its developer; 入驻: a tenant
             kinds.discard("invests")
         text = self.record.text
         if company.end <= park.start and self.cues.company_possessive.match(text[company.end:park.start]):
@@ -168,7 +219,8 @@ class SentenceRelations:
 
     def _founded(self, park: Entity, evidence: Evidence, parks: list[Entity]) -> int | None:
         """A founding year stated after this park and before the next one ("..., launched in 2007"),
-        or leading up to it ("In 2012, ... invested 3.2 billion RMB to establish the ... Park")."""
+        leading up to it ("In 2012, ... invested 3.2 billion RMB to establish the ... Park"; "First
+        established in 2007, the zone"), or around it (2007年…为…合作区揭牌)."""
         following = [p.start for p in parks if p.start > park.end]
         preceding = [p.end for p in parks if p.end <= park.start]
         after = self.record.text[park.end:min(following + [evidence.end])]
@@ -177,6 +229,9 @@ class SentenceRelations:
             for pattern in patterns:
                 if match := pattern.search(clause):
                     return int(match.group(1))
+        years = self.cues.year.findall(before)  # "2008年，由该集团主导建设的西港特区在柬埔寨奠基"
+        if years and self.cues.founded_right_after.match(after):
+            return int(years[-1])
         return None
 
     def _figure(self, figure: Entity, parks: list[Entity], evidence: Evidence) -> list[Relation]:
@@ -228,6 +283,17 @@ class SentenceRelations:
         before = self.record.text[evidence.start:figure.start]
         years = [(m.start(), int(m.group(1))) for pattern in self.cues.as_of for m in pattern.finditer(before)]
         return max(years)[1] if years else None
+
+
+def _once(relations: list[Relation]) -> list[Relation]:
+    """A park named and referred to in one sentence: each claim once."""
+    seen, kept = set(), []
+    for r in relations:
+        key = (r.kind, r.park.canonical.id, r.evidence, r.other.id if r.other else None, r.figure_kind, r.year)
+        if key not in seen:
+            seen.add(key)
+            kept.append(r)
+    return kept
 
 
 def _inside(inner: Entity, outer: Entity) -> bool:

@@ -20,7 +20,7 @@ from pipeline.cleaning import CJK
 
 DATA_DIR = Path(__file__).parent / "data"
 DATA_FILES = ("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", "themes.json",
-              "stopwords.json")
+              "stopwords.json", "references.json")
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def load_resources(data_dir: Path = DATA_DIR, reviewed: dict[str, list[dict]] | 
                 "companies": companies_meta.get("version"), "names": names.get("version"),
                 "figures": figures.get("version"),
                 **{name: json.loads((data_dir / f"{name}.json").read_text(encoding="utf-8"))["version"]
-                   for name in ("themes", "stopwords")},
+                   for name in ("themes", "stopwords", "references")},
                 **({"reviewed": str(sum(len(rows) for rows in reviewed.values()))} if reviewed else {})}
     return Resources(
         countries=build_country_lexicon(country_rows, set(countries_meta.get("not_countries", []))),

@@ -34,9 +34,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
-from pipeline import (cleaning, dataset, entities, figures, ingest, linking, records, relations, resolution, resources,
-                      segment)
-from pipeline import review, themes, types
+from pipeline import (cleaning, coreference, dataset, entities, figures, ingest, linking, records, relations,
+                      resolution, resources, review, segment, themes, types)
 from pipeline.cache import INGESTED, MENTIONS, RECORD, SEGMENTATION, StageCache, Store
 from pipeline.corpus import CorpusDocument, doc_id_for, file_sha256
 from pipeline.errors import NotReadable, ParksError, TooLarge
@@ -74,10 +73,20 @@ def tag_entities(pipe: Pipeline, document: CorpusDocument, ingested: IngestedTex
     return linking.tag_entities(document.doc_id, ingested.text, segmentation, pipe.resources, pipe.segmenter, figures)
 
 
+def resolve_references(pipe: Pipeline, document: CorpusDocument, ingested: IngestedText,
+                       segmentation: segment.Segmentation, entities: list[types.Entity]) -> list[types.Entity]:
+    """References to parks ("the zone", "It", 该园区), each resolved to the park mention it stands for."""
+    return coreference.resolve_references(document.doc_id, ingested.text, segmentation.block_spans,
+                                          segmentation.sentence_spans, entities, coreference.ReferenceCues.load())
+
+
 def build_record(pipe: Pipeline, document: CorpusDocument, ingested: IngestedText,
-                 segmentation: segment.Segmentation, entities: list[types.Entity]) -> DocumentRecord:
-    """The typed record: metadata, text, blocks, sentences and entities, with what made it."""
-    return records.build_record(document, ingested, segmentation, entities, pipe.resources)
+                 segmentation: segment.Segmentation, entities: list[types.Entity],
+                 references: list[types.Entity]) -> DocumentRecord:
+    """The typed record: metadata, text, blocks, sentences and entities (references among them, in
+    text order), with what made it."""
+    return records.build_record(document, ingested, segmentation, sorted(entities + references, key=lambda e: e.start),
+                                pipe.resources)
 
 
 def bytes_read(ingested: IngestedText) -> str:
@@ -176,7 +185,10 @@ DOCUMENT_STAGES = [
           reads_only={"ingested": "text"}, writes="entities", code=(entities, figures, linking, resources),
           data=("countries.jsonl", "parks.jsonl", "companies.jsonl", "names.json", "figures.json", REVIEWED),
           settings=entities_settings),
-    Stage("record", build_record, reads=("document", "ingested", "segmentation", "entities"), writes="record",
+    Stage("references", resolve_references, reads=("document", "ingested", "segmentation", "entities"),
+          reads_only={"ingested": "text"}, writes="references", code=(coreference,), data=("references.json",)),
+    Stage("record", build_record, reads=("document", "ingested", "segmentation", "entities", "references"),
+          writes="record",
           code=(records, types), data=(*DATA_FILES, REVIEWED), settings=record_settings, store=RECORD),
 ]
 

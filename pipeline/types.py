@@ -99,7 +99,10 @@ class Entity(_Strict):
                                                       "year, month, day, score.")
     noun: str | None = Field(default=None, description="For counts: the counted thing, English singular.")
     confidence: float = Field(ge=0, le=1)
-    source: Literal["gazetteer", "pattern", "model", "review"]
+    source: Literal["gazetteer", "pattern", "model", "review", "reference"] = Field(
+        description="'reference': a word referring to a park named elsewhere ('the zone', 该园区), not a name.")
+    antecedent: str | None = Field(default=None, description="For a reference: the id of the park mention it "
+                                                             "resolves to, whose canonical and country it carries.")
     review_status: ReviewStatus = "pending"
     review: EntityReview | None = None
 

@@ -56,7 +56,7 @@ def test_a_stage_swapped_by_one_line_changes_what_comes_after_it(tmp_path, seed,
     assert "figure" in {e.type for e in plain.extract(seed).record.entities}
     assert "figure" not in {e.type for e in record.entities} and record.status == "ok"
     keys, swapped_keys = plain.keys(seed), swapped.keys(seed)
-    assert [name for name in keys if keys[name] != swapped_keys[name]] == ["figures", "entities", "record"]
+    assert [name for name in keys if keys[name] != swapped_keys[name]] == ["figures", "entities", "references", "record"]
 
 
 def test_a_stage_that_reads_what_no_earlier_stage_writes_is_refused(segmenter, resources):
@@ -88,17 +88,22 @@ def test_parks_stages_lists_the_stages_and_what_an_edit_re_runs():
     assert f"1. ingest  file -> ingested  version {ingest.version}  cached" in lines
     assert f"4. entities  document, ingested, segmentation, figures -> entities  version {entities.version}  " \
            "not cached" in lines
-    assert f"5. record  document, ingested, segmentation, entities -> record  version {record.version}  cached" in lines
+    references = DOCUMENT_STAGES[4]
+    assert f"5. references  document, ingested, segmentation, entities -> references  version {references.version}  " \
+           "not cached" in lines
+    assert f"6. record  document, ingested, segmentation, entities, references -> record  version {record.version}  " \
+           "cached" in lines
+    assert "pipeline/data/references.json: references, record" in lines
     assert "2. dataset  records: entities, sentences, review decisions -> parks.json, companies.json, countries.json  " \
            f"version {dataset.version}" in lines
-    assert "pipeline/data/parks.jsonl: entities, record" in lines
-    assert "pipeline/data/figures.json: figures, entities, record" in lines
+    assert "pipeline/data/parks.jsonl: entities, references, record" in lines
+    assert "pipeline/data/figures.json: figures, entities, references, record" in lines
     assert "pipeline/ingest.py: ingest" in lines
     assert "pipeline/data/themes.json: record, themes" in lines
     assert "pipeline/data/relations.json: dataset" in lines
     assert "pdf layout (ingest.PDF_LAYOUT): ingest, record" in lines  # a record's pipeline info names it
     assert "package version (pipeline.__version__): record" in lines
-    assert "babel version: entities, record" in lines
+    assert "babel version: entities, references, record" in lines
 
 
 def strings(segmenter: Segmenter) -> int:
