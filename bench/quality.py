@@ -163,8 +163,8 @@ def _seed_park(path: Path, entry: dict, key_of_name: dict[str, str], companies: 
         raise ValueError(f"{path}: a park has neither a name nor a name_zh")
     keys = sorted({key_of_name[n] for n in names if n in key_of_name})
     if len(keys) > 1:
-        raise ValueError(f"{path}: the names of {entry.get('name') or entry['name_zh']} belong to two parks of "
-                         f"other documents ({' and '.join(keys)})")
+        raise ValueError(f"{path}: the names of {entry.get('name') or entry['name_zh']} belong to two parks "
+                         f"({' and '.join(keys)})")
     key = keys[0] if keys else entry.get("name") or entry["name_zh"]
     key_of_name.update({n: key for n in names})
     links = []
