@@ -149,10 +149,13 @@ def load_seed_gold(gold_dir: Path) -> Gold:
     documents = {}
     for path, seed in files.items():
         parks, companies = [], {}
-        for entry in seed.get("parks", []):
-            parks.append(_seed_park(path, entry, key_of_name, companies))
-        documents[seed["doc_id"]] = {"doc_id": seed["doc_id"], "lang": None, "parks": parks,
-                                     "companies": list(companies.values())}
+        try:
+            for entry in seed["parks"]:
+                parks.append(_seed_park(path, entry, key_of_name, companies))
+            documents[seed["doc_id"]] = {"doc_id": seed["doc_id"], "lang": None, "parks": parks,
+                                         "companies": list(companies.values())}
+        except KeyError as err:
+            raise ValueError(f"{path}: no {err} field where tests/gold/parks/README.md has one") from None
     return Gold({SEED: {d: [d] for d in documents}}, {}, {}, documents)
 
 

@@ -310,6 +310,15 @@ def test_seed_gold_with_a_relation_it_does_not_define_is_refused(tmp_path):
                               f"'tenant', not one of develops, operates, invests")
 
 
+def test_seed_gold_without_a_field_is_refused(tmp_path):
+    park = seed_park("Haier-Ruba Economic Zone", None, ["Haier-Ruba Economic Zone"], "PK")
+    del park["figures"]
+    folder = write_seed_gold(tmp_path / "parks", {"s1": [park]})
+    with pytest.raises(ValueError) as err:
+        quality.load_seed_gold(folder)
+    assert str(err.value) == f"{folder / 's1.json'}: no 'figures' field where tests/gold/parks/README.md has one"
+
+
 def test_seed_gold_names_shared_with_two_other_parks_are_refused(tmp_path):
     joined = seed_park("China-Egypt TEDA Suez Economic and Trade Cooperation Zone", "苏州工业园区", ["Suez"], "EG")
     folder = write_seed_gold(tmp_path / "parks", {"s1": [SUEZ_TEDA, SUZHOU], "s2": [joined]})
