@@ -382,7 +382,8 @@ def test_a_records_folder_without_the_seed_documents_is_refused(tmp_path):
 ABSTRACT_TEXT = ("中白工业园位于明斯克，华为公司已入驻。\n\n"
                  "Abstract: The China-Belarus Industrial Park near Minsk hosts Huawei and Zhongxing, "
                  "see 中兴通讯.\n\n"
-                 "[1] Liu Z. Parks of China[J]. Springer, 2020, 75(6): 1-9. [2] Wang T. Zones[J]. Acta, 2019, 3(2): 5-9.")
+                 "[1] Liu Z. Parks of China[J]. Springer, 2020, 75(6): 1-9. "
+                 "[2] Wang T. Zones[J]. Acta, 2019, 3(2): 5-9.")
 
 
 def mention(kind, name, canonical, lang, text=ABSTRACT_TEXT):
