@@ -10,6 +10,13 @@ the development half (`split.json`). `--records DIR` scores a folder an earlier 
 Every rate comes with a 95 % interval over resampled park groups of `split.json`: texts of one park
 err alike, so the group, not the text, is the unit that varies. `--errors` lists what the
 development half gets wrong; held-out errors are never listed (tune only on development).
+
+    python bench/quality.py --bundled [--records extracted] [--errors] [--out FILE]
+
+scores the bundled corpus's dataset instead (`extracted/`, or `--records`): against the seed gold
+(`tests/gold/parks/`, read into the devset's structures, each document its own bootstrap group),
+and the English abstracts of its Chinese papers against their Chinese text (do the parks and
+companies of both get the same dataset ids?). `--errors` lists the abstracts' misses.
 """
 
 from __future__ import annotations
@@ -37,6 +44,11 @@ from pipeline.evaluation import BOOTSTRAP_RESAMPLES, _names_match, _surface_key 
 DEFAULT_TEXTS = REPO.parent / "shared" / "devset" / "texts"
 DEFAULT_GOLD = REPO / "tests" / "gold" / "devset"
 DEFAULT_OUT = REPO / "bench" / "results" / "quality.json"
+DEFAULT_SEED_GOLD = REPO / "tests" / "gold" / "parks"
+DEFAULT_BUNDLED_RECORDS = REPO / "extracted"
+DEFAULT_BUNDLED_OUT = REPO / "bench" / "results" / "quality-bundled.json"
+SEED = "seed"  # the seed gold's one "half": all five documents
+SEED_RELATIONS = ("develops", "operates", "invests")  # tests/gold/parks/README.md
 HALVES = ("heldout", "development")  # the order they are printed and written in
 # The dataset's company relations (pipeline/dataset.py CompanyRelation) as the gold's roles
 ROLES = {"develops": "developer", "operates": "operator", "invests": "investor", "tenant": "tenant"}
@@ -64,6 +76,16 @@ MEASURES = {
     "founded recall": "gold founding years in the dataset",
     "cross-lingual one record": "gold parks with texts in both languages whose mentions are one record, in both",
 }
+
+# Chinese papers with an English abstract: the record's language ('mixed': a bilingual abstract page)
+ABSTRACT_LANGUAGES = ("zh", "mixed")
+ABSTRACT_MEASURES = {
+    "abstract parks": "parks named in English in the paper's English prose (abstract, title, captions; not its "
+                      "bibliography) that its Chinese text names too (the same dataset id)",
+    "abstract companies": "companies named in English in the English prose that the Chinese text names too",
+    "abstract parks and companies": "both",
+}
+PLURAL = {"park": "parks", "company": "companies"}
 
 
 def surface_key(name: str) -> str:
@@ -109,6 +131,59 @@ def load_gold(gold_dir: Path) -> Gold:
             documents[doc_id] = _read_json(gold_dir / f"{doc_id}.json")
     return Gold(groups, _read_json(gold_dir / "parks.json")["parks"],
                 _read_json(gold_dir / "companies.json")["companies"], documents)
+
+
+def load_seed_gold(gold_dir: Path) -> Gold:
+    """The seed gold (`tests/gold/parks/<doc_id>.json`, its own format) as the devset gold: one park
+    group per document (the bootstrap unit; a seed document is about many parks), a park's key
+    shared by the entries of all documents with its English or Chinese gold name (the first entry's
+    name), relations as roles (`develops` -> developer ...), each company keyed by its gold name,
+    scope from the gold host (CN: domestic). The seed gold gives no text one language, so
+    cross-lingual parks are not measured on it."""
+    gold_dir = Path(gold_dir)
+    paths = sorted(gold_dir.glob("*.json"))
+    if not paths:
+        raise FileNotFoundError(f"{gold_dir} holds no seed gold (<doc_id>.json)")
+    files = {path: _read_json(path) for path in paths}
+    key_of_name: dict[str, str] = {}
+    documents = {}
+    for path, seed in files.items():
+        parks, companies = [], {}
+        try:
+            for entry in seed["parks"]:
+                parks.append(_seed_park(path, entry, key_of_name, companies))
+            documents[seed["doc_id"]] = {"doc_id": seed["doc_id"], "lang": None, "parks": parks,
+                                         "companies": list(companies.values())}
+        except KeyError as err:
+            raise ValueError(f"{path}: no {err} field where tests/gold/parks/README.md has one") from None
+    return Gold({SEED: {d: [d] for d in documents}}, {}, {}, documents)
+
+
+def _seed_park(path: Path, entry: dict, key_of_name: dict[str, str], companies: dict[str, dict]) -> dict:
+    """One seed gold park entry as a devset one; its companies added to the text's `companies`."""
+    names = _keys([entry.get("name"), entry.get("name_zh")])
+    if not names:
+        raise ValueError(f"{path}: a park has neither a name nor a name_zh")
+    keys = sorted({key_of_name[n] for n in names if n in key_of_name})
+    if len(keys) > 1:
+        raise ValueError(f"{path}: the names of {entry.get('name') or entry['name_zh']} belong to two parks "
+                         f"({' and '.join(keys)})")
+    key = keys[0] if keys else entry.get("name") or entry["name_zh"]
+    key_of_name.update({n: key for n in names})
+    links = []
+    for c in entry["companies"]:
+        if c["relation"] not in SEED_RELATIONS:
+            raise ValueError(f"{path}: {c['name']} of {key} has relation {c['relation']!r}, "
+                             f"not one of {', '.join(SEED_RELATIONS)}")
+        links.append({"company": c["name"], "mention": c["mention"], "role": ROLES[c["relation"]]})
+        company = companies.setdefault(c["name"], {"company": c["name"], "name": c["name"], "name_zh": None,
+                                                   "mentions": []})
+        if c["mention"] not in company["mentions"]:
+            company["mentions"].append(c["mention"])
+    iso = (entry.get("host_country") or {}).get("iso")
+    return {"park": key, "name": entry.get("name"), "name_zh": entry.get("name_zh"), "mentions": entry["mentions"],
+            "host_country": entry.get("host_country"), "scope": iso and ("domestic" if iso == "CN" else "overseas"),
+            "companies": links, "founded": entry.get("founded"), "figures": entry["figures"]}
 
 
 # --- scoring -----------------------------------------------------------------------
@@ -382,14 +457,16 @@ def _company_keys(names: set[str], docs: set[str], gold: Gold) -> list[str]:
 
 # --- intervals ---------------------------------------------------------------------
 
-def summarise(rates: Rates, resamples: int = BOOTSTRAP_RESAMPLES, random_state: int = 0) -> dict[str, dict]:
-    """Each measure's rate, n and 95 % interval over the half's park groups drawn with replacement
-    (the same draws for every measure); a draw with no item of a measure is left out of its interval."""
+def summarise(rates: Rates, resamples: int = BOOTSTRAP_RESAMPLES, random_state: int = 0,
+              measures: dict[str, str] = MEASURES) -> dict[str, dict]:
+    """Each measure's rate, n and 95 % interval over the groups (park groups of a half, documents of
+    the seed gold, papers) drawn with replacement (the same draws for every measure); a draw with no
+    item of a measure is left out of its interval."""
     groups = rates.groups
     rng = np.random.RandomState(random_state)
     draws = rng.randint(0, len(groups), size=(resamples, len(groups)))
     summary = {}
-    for measure in MEASURES:
+    for measure in measures:
         counts = rates.counts.get(measure, {})
         table = np.array([counts.get(g, [0, 0]) for g in groups], dtype=float).reshape(len(groups), 2)
         sums = table[draws].sum(axis=1)
@@ -428,7 +505,8 @@ def build_records(texts: Path, work: Path) -> Path:
     return out
 
 
-def read_dataset_files(records: Path, gold: Gold) -> tuple[list[dict], list[dict], list[str]]:
+def read_dataset_files(records: Path, gold: Gold, texts: str = "the devset texts") -> tuple[list[dict], list[dict],
+                                                                                          list[str]]:
     """parks.json and companies.json of `records`, and the gold texts whose record failed; an error
     naming the file when one is missing or the folder holds no record of a gold text."""
     parks = _read_json(records / "parks.json")
@@ -436,7 +514,7 @@ def read_dataset_files(records: Path, gold: Gold) -> tuple[list[dict], list[dict
     absent = [d for d in sorted(gold.documents) if not (records / "documents" / f"{d}.json").is_file()]
     if absent:
         raise FileNotFoundError(f"{records / 'documents'} has no record of {', '.join(absent[:5])}"
-                                f"{' ...' if len(absent) > 5 else ''}: not a dataset built from the devset texts")
+                                f"{' ...' if len(absent) > 5 else ''}: not a dataset built from {texts}")
     failed = [d for d in sorted(gold.documents)
               if _read_json(records / "documents" / f"{d}.json").get("status") != "ok"]
     return parks, companies, failed
@@ -446,25 +524,54 @@ def _interval(summary: dict) -> str:
     return f"[{summary['interval'][0]:.3f}, {summary['interval'][1]:.3f}]" if summary["interval"] else "-"
 
 
-def print_half(half: str, result: dict) -> None:
+def _print_table(title: str, unit: str, measures: dict[str, str], summary: dict[str, dict],
+                 not_measured: dict[str, str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    records, failed = result["records"], result["failed_documents"]
-    table = Table(title=f"{half}: {result['documents']} texts ({len(failed)} failed), {result['groups']} park groups, "
-                        f"{sum(records.values())} park records: {records['right']} right, "
-                        f"{records['duplicate']} duplicates, {records['junk']} junk",
-                  caption="95 % intervals over park groups drawn with replacement")
+    table = Table(title=title, caption=f"95 % intervals over {unit} drawn with replacement")
     for column in ("measure", "value", "95 % interval", "hits / n"):
         table.add_column(column, justify="left" if column == "measure" else "right", no_wrap=True)
-    for measure in MEASURES:
-        s = result["measures"].get(measure)
+    for measure in measures:
+        s = summary.get(measure)
         if s is None:
-            table.add_row(measure, NOT_IN_DATASET, "", "")
+            table.add_row(measure, not_measured.get(measure, NOT_IN_DATASET), "", "")
         else:
             value = f"{s['value']:.3f}" if s["value"] is not None else "-"
             table.add_row(measure, value, _interval(s), f"{s['hits']} / {s['n']}")
     Console(width=None if sys.stdout.isatty() else 100).print(table)  # not cut to 80 columns in a log
+
+
+def print_half(half: str, result: dict, unit: str = "park groups") -> None:
+    records, failed = result["records"], result["failed_documents"]
+    _print_table(f"{half}: {result['documents']} texts ({len(failed)} failed), {result['groups']} {unit}, "
+                 f"{sum(records.values())} park records: {records['right']} right, "
+                 f"{records['duplicate']} duplicates, {records['junk']} junk",
+                 unit, MEASURES, result["measures"], result.get("not measured", {}))
+
+
+def print_abstracts(result: dict) -> None:
+    _print_table(f"cross-lingual abstracts: {result['papers']} Chinese papers with English blocks, "
+                 f"{result['papers with names']} naming a park or company in English prose there "
+                 f"({result['English mentions in bibliography entries (not counted)']} more mentions in English "
+                 f"bibliography entries, not counted)",
+                 "papers", ABSTRACT_MEASURES, result["measures"], {})
+
+
+def _half_report(parks: list[dict], companies: list[dict], gold: Gold, half: str, failed: list[str],
+                 not_measured: dict[str, str]) -> tuple[dict, HalfScore]:
+    """A half's rates with their intervals, measures that cannot be measured left out (with why)."""
+    result = score_half(parks, companies, gold, half)
+    measures = summarise(result.rates)
+    if not result.scope_in_dataset:
+        not_measured = {**not_measured, "scope right": NOT_IN_DATASET}
+    for measure in not_measured:
+        del measures[measure]
+    docs = {d for group in gold.groups[half].values() for d in group}
+    return {"documents": len(docs), "groups": len(gold.groups[half]), "records": result.records,
+            "failed_documents": [d for d in failed if d in docs],
+            "scope": None if result.scope_in_dataset else NOT_IN_DATASET,
+            "not measured": not_measured, "measures": measures}, result
 
 
 def score(records: Path, gold_dir: Path, errors: bool = False) -> dict:
@@ -472,18 +579,81 @@ def score(records: Path, gold_dir: Path, errors: bool = False) -> dict:
     parks, companies, failed = read_dataset_files(records, gold)
     halves = {}
     for half in HALVES:
-        result = score_half(parks, companies, gold, half)
-        measures = summarise(result.rates)
-        if not result.scope_in_dataset:
-            del measures["scope right"]
-        halves[half] = {"documents": sum(len(d) for d in gold.groups[half].values()),
-                        "groups": len(gold.groups[half]), "records": result.records,
-                        "failed_documents": [d for d in failed if any(d in docs for docs in gold.groups[half].values())],
-                        "scope": None if result.scope_in_dataset else NOT_IN_DATASET, "measures": measures}
+        halves[half], result = _half_report(parks, companies, gold, half, failed, {})
         if errors and half == "development":  # held-out errors are never listed
             halves[half]["errors"] = result.errors
     return {"gold": str(gold_dir), "records": str(records), "resamples": BOOTSTRAP_RESAMPLES, "random_state": 0,
             "measures": MEASURES, "role_of_relation": ROLES, "halves": halves}
+
+
+def dataset_ids(parks: list[dict], companies: list[dict]) -> dict[str, str]:
+    """A document record's canonical id -> the id of the dataset entity it was resolved into (the
+    entity's `members`; an entity is its own member, also in a dataset written before `members`)."""
+    ids = {}
+    for entity in [*parks, *companies]:
+        ids[entity["id"]] = entity["id"]
+        ids.update({member["id"]: entity["id"] for member in entity.get("members", [])})
+    return ids
+
+
+def score_abstracts(records: Path, ids: dict[str, str]) -> tuple[Rates, dict[str, int], list[dict]]:
+    """Each Chinese paper (record language zh or mixed) with English blocks: the parks and companies
+    named in English in its English prose (abstract, title, keywords, captions; not the English
+    bibliography entries, `pipeline.themes.is_apparatus`, which name what the Chinese text need not),
+    each one entity by dataset id, and whether the paper's Chinese text (every block not English)
+    names the same id. A Chinese name inside an English block is in neither part. Returns the rates
+    by paper, the counts of papers and of English mentions left out as bibliography, and the misses."""
+    from pipeline.themes import is_apparatus
+
+    papers = []
+    for path in sorted((Path(records) / "documents").glob("*.json")):
+        record = _read_json(path)
+        english = [(b["start"], b["end"]) for b in record.get("blocks", []) if b["lang"] == "en"]
+        if record.get("status") == "ok" and record.get("language") in ABSTRACT_LANGUAGES and english:
+            prose = {span: not is_apparatus(record["text"][span[0]:span[1]]) for span in english}
+            papers.append((record["doc_id"], prose, record["entities"]))
+    rates, misses, named, in_bibliography = Rates([doc_id for doc_id, _, _ in papers]), [], 0, 0
+    for doc_id, prose, entities in papers:
+        in_english: dict[tuple, set[str]] = {}  # (type, dataset id, or the name when it has none) -> names
+        in_chinese: set[str] = set()
+        for e in entities:
+            if e["type"] not in ("park", "company") or e["review_status"] == "rejected":
+                continue
+            resolved = ids.get((e["canonical"] or {}).get("id"))
+            block = next((span for span in prose if span[0] <= e["start"] < span[1]), None)
+            if block is None:
+                in_chinese.add(resolved)
+            elif e["lang"] == "en" and not prose[block]:
+                in_bibliography += 1
+            elif e["lang"] == "en":
+                in_english.setdefault((e["type"], resolved, None if resolved else e["text"]), set()).add(e["text"])
+        named += bool(in_english)
+        for (kind, resolved, _), names in sorted(in_english.items(), key=lambda item: (item[0][0], str(item[0][1:]))):
+            hit = resolved is not None and resolved in in_chinese
+            rates.add(f"abstract {PLURAL[kind]}", doc_id, hit)
+            rates.add("abstract parks and companies", doc_id, hit)
+            if not hit:
+                misses.append({"doc_id": doc_id, "type": kind, "names": sorted(names),
+                               "id": resolved if resolved else NOT_IN_DATASET})
+    return rates, {"papers": len(papers), "papers with names": named,
+                   "English mentions in bibliography entries (not counted)": in_bibliography}, misses
+
+
+def score_bundled(records: Path, seed_gold_dir: Path, errors: bool = False) -> dict:
+    """The bundled corpus's dataset against the seed gold (its five documents), and its Chinese
+    papers' English abstracts against their Chinese text. Seed gold errors are never listed (a
+    target reported like the held-out half); the abstracts' misses are, with `errors`."""
+    gold = load_seed_gold(seed_gold_dir)
+    parks, companies, failed = read_dataset_files(records, gold, "the bundled corpus")
+    seed, _ = _half_report(parks, companies, gold, SEED, failed,
+                           {"cross-lingual one record": "see the abstracts"})
+    rates, papers, misses = score_abstracts(records, dataset_ids(parks, companies))
+    abstracts = {**papers, "measures": summarise(rates, measures=ABSTRACT_MEASURES)}
+    if errors:
+        abstracts["misses"] = misses
+    return {"gold": str(seed_gold_dir), "records": str(records), "resamples": BOOTSTRAP_RESAMPLES,
+            "random_state": 0, "measures": {**MEASURES, **ABSTRACT_MEASURES}, "role_of_relation": ROLES,
+            "seed": seed, "abstracts": abstracts}
 
 
 def _commit() -> str | None:
@@ -494,13 +664,30 @@ def _commit() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--texts", type=Path, default=DEFAULT_TEXTS, help="the devset texts (d001.txt ...)")
+    parser.add_argument("--texts", type=Path, help=f"the devset texts (d001.txt ...; default {DEFAULT_TEXTS})")
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
-    parser.add_argument("--records", type=Path, help="score this output folder of an earlier run instead of extracting")
+    parser.add_argument("--records", type=Path, help="score this output folder of an earlier run instead of extracting "
+                                                     f"(with --bundled: default {DEFAULT_BUNDLED_RECORDS})")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its out/ for --records)")
-    parser.add_argument("--errors", action="store_true", help="list the development half's errors")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--errors", action="store_true",
+                        help="list the development half's errors (with --bundled: the abstracts' misses)")
+    parser.add_argument("--bundled", action="store_true",
+                        help="score the bundled corpus's dataset: seed gold and cross-lingual abstracts")
+    parser.add_argument("--seed-gold", type=Path, default=DEFAULT_SEED_GOLD, help="the seed gold, with --bundled")
+    parser.add_argument("--out", type=Path, help=f"default {DEFAULT_OUT}, with --bundled {DEFAULT_BUNDLED_OUT}")
     args = parser.parse_args(argv)
+    if args.bundled and (args.texts or args.keep):
+        parser.error("--bundled scores a records folder (--records); --texts and --keep are for the devset run")
+    return _run_bundled(args) if args.bundled else _run_devset(args)
+
+
+def _write(report: dict, out: Path) -> None:
+    report["commit"] = _commit()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _run_devset(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     work = None
     try:
@@ -508,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
             records = args.records
         else:
             work = Path(tempfile.mkdtemp(prefix="parks-quality-"))
-            records = build_records(args.texts, work)
+            records = build_records(args.texts or DEFAULT_TEXTS, work)
         extracted = time.perf_counter()
         report = score(records, args.gold, args.errors)
     except (FileNotFoundError, ValueError) as err:
@@ -519,9 +706,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     report["seconds"] = {"extraction": None if args.records else round(extracted - started, 1),
                          "scoring": round(time.perf_counter() - extracted, 1)}
-    report["commit"] = _commit()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out = args.out or DEFAULT_OUT
+    _write(report, out)
     for half in HALVES:
         print_half(half, report["halves"][half])
     if args.errors:
@@ -529,7 +715,27 @@ def main(argv: list[str] | None = None) -> int:
     seconds = report["seconds"]
     print(f"extraction {seconds['extraction']} s, scoring {seconds['scoring']} s" if seconds["extraction"] is not None
           else f"scored {records} in {seconds['scoring']} s")
-    print(f"written: {args.out}" + (f" (records in {records})" if args.keep and work else ""))
+    print(f"written: {out}" + (f" (records in {records})" if args.keep and work else ""))
+    return 0
+
+
+def _run_bundled(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    records = args.records or DEFAULT_BUNDLED_RECORDS
+    try:
+        report = score_bundled(records, args.seed_gold, args.errors)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    report["seconds"] = {"extraction": None, "scoring": round(time.perf_counter() - started, 1)}
+    out = args.out or DEFAULT_BUNDLED_OUT
+    _write(report, out)
+    print_half(f"seed gold ({args.seed_gold})", report["seed"], unit="documents")
+    print_abstracts(report["abstracts"])
+    if args.errors:
+        print(json.dumps({"abstract misses": report["abstracts"]["misses"]}, ensure_ascii=False, indent=1))
+    print(f"scored {records} in {report['seconds']['scoring']} s")
+    print(f"written: {out}")
     return 0
 
 
