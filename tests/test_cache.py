@@ -25,23 +25,23 @@ def test_keys_follow_what_each_stage_depends_on(tmp_path, segmenter, resources):
     ingested = IngestedText(text="中白工业园位于白俄罗斯。", format="txt", sha256="ab" * 32)
     pipe = Pipeline(segmenter, resources)
     base = pipe.keys(NOTE, ingested=ingested)
-    assert list(base) == ["segment", "figures", "entities", "record"] and base == pipe.keys(NOTE, ingested=ingested)
+    assert list(base) == ["segment", "figures", "entities", "references", "record"] and base == pipe.keys(NOTE, ingested=ingested)
 
     def changed(keys):
         return [stage for stage in base if keys[stage] != base[stage]]
 
     taught = Pipeline(segmenter, load_resources(reviewed={"park": [PARK_ROW]}))  # a gazetteer changed: tag again
-    assert changed(taught.keys(NOTE, ingested=ingested)) == ["entities", "record"]
+    assert changed(taught.keys(NOTE, ingested=ingested)) == ["entities", "references", "record"]
     catalogued = CorpusDocument("note", Path("note.txt"), "note.txt", CatalogEntry(doc_id="note", path="note.txt", title="t"))
-    assert changed(pipe.keys(catalogued, ingested=ingested)) == ["entities", "record"]
+    assert changed(pipe.keys(catalogued, ingested=ingested)) == ["entities", "references", "record"]
     other_text = IngestedText(text="中白工业园位于明斯克。", format="txt", sha256="ab" * 32)
-    assert changed(pipe.keys(NOTE, ingested=other_text)) == ["segment", "figures", "entities", "record"]
+    assert changed(pipe.keys(NOTE, ingested=other_text)) == ["segment", "figures", "entities", "references", "record"]
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
     (data / "figures.json").write_text((DATA_DIR / "figures.json").read_text(encoding="utf-8").replace("万", "萬", 1),
                                        encoding="utf-8")
     assert changed(Pipeline(segmenter, load_resources(data)).keys(NOTE, ingested=ingested)) == [
-        "figures", "entities", "record"]
+        "figures", "entities", "references", "record"]
     (data / "themes.json").write_text((DATA_DIR / "themes.json").read_text(encoding="utf-8") + " ", encoding="utf-8")
     shutil.copy(DATA_DIR / "figures.json", data / "figures.json")
     assert changed(Pipeline(segmenter, load_resources(data)).keys(NOTE, ingested=ingested)) == ["record"]
@@ -124,8 +124,9 @@ def test_keys_follow_the_versions_of_the_libraries_a_stage_uses(monkeypatch, seg
     ingested = IngestedText(text="中白工业园位于白俄罗斯。", format="txt", sha256="ab" * 32)
     base = Pipeline(segmenter, resources).keys(NOTE, ingested=ingested)
     installed = importlib.metadata.version
-    for upgraded, rerun in (("babel", ["entities", "record"]), ("cn2an", ["figures", "entities", "record"]),
-                            ("jieba", ["segment", "figures", "entities", "record"])):
+    for upgraded, rerun in (("babel", ["entities", "references", "record"]),
+                            ("cn2an", ["figures", "entities", "references", "record"]),
+                            ("jieba", ["segment", "figures", "entities", "references", "record"])):
         monkeypatch.setattr(importlib.metadata, "version", lambda name: "99" if name == upgraded else installed(name))
         stages = [dataclasses.replace(s) for s in DOCUMENT_STAGES]  # versions computed afresh
         keys = Pipeline(segmenter, resources, stages=stages).keys(NOTE, ingested=ingested)
