@@ -229,6 +229,7 @@ class DatasetBuilder:
         self.paragraph_countries: dict[str, Counter] = defaultdict(Counter)  # park id -> foreign countries beside it
         self.document_focus: dict[str, str] = {}  # doc_id -> the foreign country it is about
         self.document_countries: dict[str, set[str]] = {}  # doc_id -> every country it names
+        self.city_countries: dict[str, list[tuple[str, Source]]] = defaultdict(list)  # park id -> city's country
 
     def add(self, record: DocumentRecord) -> None:
         if record.status != "ok":
@@ -260,6 +261,15 @@ class DatasetBuilder:
             for park in (p for p in parks if block.start <= p.start < block.end):
                 self.paragraph_countries[park.canonical.id].update(named)
         self.document_countries[record.doc_id] = {e.country for e in record.entities if e.type == "country"}
+        places = self.resolver.reader.places
+        for park in (p for p in parks if p.source != "reference"):
+            beside = self.cues.place_after.match(record.text, park.end)
+            place = beside and places.opening(beside.group("place"), beside.group("place_zh"))
+            if place:  # 'Sany Heavy Industry Park in Pune, India', '...合作区位于越南海防市'
+                sentence = record.sentences[park.sentence]
+                self.city_countries[park.canonical.id].append((place.country, Source(
+                    doc_id=record.doc_id, sentence=park.sentence, start=sentence.start, end=sentence.end,
+                    text=record.text[sentence.start:sentence.end])))
         counts = Counter(e.country for e in foreign).most_common()
         if counts and counts[0][1] >= 3 and counts[0][1] * 2 > sum(n for _, n in counts):
             self.document_focus[record.doc_id] = counts[0][0]
@@ -298,6 +308,10 @@ class DatasetBuilder:
         for canonical_id, counts in self.paragraph_countries.items():
             paragraph[entity_of.get(canonical_id, canonical_id)].update(counts)
         self.paragraph_countries = paragraph
+        cities: dict[str, list[tuple[str, Source]]] = defaultdict(list)
+        for canonical_id, found in self.city_countries.items():
+            cities[entity_of.get(canonical_id, canonical_id)] += found
+        self.city_countries = cities
         themes: dict[str, dict[str, ThemeLink]] = defaultdict(dict)
         for canonical_id, links in self.theme_links.items():
             for theme_id, link in links.items():
@@ -346,11 +360,14 @@ class DatasetBuilder:
         for r in relations:
             if r.kind == "in_country" and _source(r.evidence) not in placed[r.other.country]:
                 placed[r.other.country].append(_source(r.evidence))
+        named = set().union(*(self.document_countries.get(d, set()) for d, _ in self.mentions[park_id]))
+        for iso, source in self.city_countries[park_id]:
+            if iso in named and source not in placed[iso]:  # a city beside the name, in a country the text names
+                placed[iso].append(source)
         claims = [_host_country(iso, "sentence", sources)
                   for iso, sources in sorted(placed.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
         listed = next((m.country for m in mentions if m.country and ":new:" not in m.canonical.id), None)
         linked = Counter(m.country for m in mentions if m.country).most_common(1)
-        named = set().union(*(self.document_countries.get(d, set()) for d, _ in self.mentions[park_id]))
         # a place's country counts when the park's documents name it: not Plantation (Florida) in
         # 'Rubber Plantation Zone'
         in_name = [iso for iso in self.resolver.reader.places_in([m.text for m in mentions]) if iso in named]

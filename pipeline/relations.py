@@ -80,6 +80,7 @@ class RelationCues:
         self.company_window = data["company_cue_window"]
         self.country_before = re.compile(data["in_country"]["country_before"], re.I)
         self.country_after = re.compile(data["in_country"]["country_after"], re.I)
+        self.place_after = re.compile(data["in_country"]["place_after"])  # a city's name is capitalised
         self.qualifier = re.compile(rf"(?<![A-Za-z])(?:{'|'.join(sorted(map(re.escape, data['qualifiers']), key=len, reverse=True))})"
                                     r"\s*$", re.I)
         self.qualifier_suffixes = data["qualifier_suffixes"]

@@ -89,6 +89,15 @@ class PlaceNames:
     def longest_zh(self) -> int:
         return max(map(len, self.zh), default=0)
 
+    def opening(self, words: str | None = None, zh: str | None = None) -> Place | None:
+        """The place a phrase opens with, longest first: 'Pune, India' -> Pune, '海防市安阳县' -> Haiphong."""
+        if words:
+            parts = words.split()
+            return next((self.en[" ".join(parts[:n])] for n in range(len(parts), 0, -1)
+                         if " ".join(parts[:n]) in self.en), None)
+        return next((self.zh[zh[:n]] for n in range(min(len(zh or ""), self.longest_zh), 1, -1)
+                     if zh[:n] in self.zh), None)
+
 
 class NameReader:
     """Reads park and company names of either language into `NameKey`s (`data/resolution.json`)."""
@@ -137,7 +146,7 @@ class NameReader:
             if key.translated:
                 found.update(key.place_countries)
             else:  # a place opens an English name ('Gwadar Energy ... Park'); not Plantation in 'Rubber Plantation Zone'
-                runs = {" ".join(key.core[i:j]).title() for i in (0, 1) for j in range(i + 1, min(i + 3, len(key.core)) + 1)}
+                runs = {" ".join(key.core[:j]).title() for j in range(1, min(3, len(key.core)) + 1)}
                 found.update(self.places.en[run].country for run in runs if run in self.places.en)
         return [iso for iso, _ in found.most_common()]
 

@@ -271,7 +271,7 @@ REFUSED = {
     "split a stranger": ({"action": "split", "subject": HUAJIAN, "member": HAIER}, 400,
                          f"{HAIER} is no member of {HUAJIAN} in parks.json"),
     "split a lone park": ({"action": "split", "subject": HAIER, "member": HAIER}, 400,
-                          f"{HAIER} is no member of {HAIER} in parks.json"),
+                          f"{HAIER} has one member: nothing to split off"),
     "undo by post": ({"action": "undo", "subject": HAIER}, 422,
                      "action: Input should be 'merge', 'split', 'host', 'scope', 'accept_link' or 'reject_link'"),
     "not an id": ({"action": "merge", "subject": "Haier", "other": HAIER_SC}, 422,

@@ -94,8 +94,9 @@ def test_parks_stages_lists_the_stages_and_what_an_edit_re_runs():
     assert f"6. record  document, ingested, segmentation, entities, references -> record  version {record.version}  " \
            "cached" in lines
     assert "pipeline/data/references.json: references, record" in lines
-    assert "2. dataset  records: entities, sentences, review decisions -> parks.json, companies.json, countries.json  " \
-           f"version {dataset.version}" in lines
+    assert "2. dataset  records: entities, sentences, review decisions, entity decisions -> parks.json, " \
+           f"companies.json, countries.json  version {dataset.version}" in lines
+    assert "pipeline/data/resolution.json: dataset" in lines
     assert "pipeline/data/parks.jsonl: entities, references, record" in lines
     assert "pipeline/data/figures.json: figures, entities, references, record" in lines
     assert "pipeline/ingest.py: ingest" in lines
