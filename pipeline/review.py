@@ -486,6 +486,14 @@ def decide(record: DocumentRecord, entity_id: str, action: str, reviewer: str, a
                     record.text[max(0, start - CONTEXT_CHARS):start], record.text[end:end + CONTEXT_CHARS])
 
 
+def last_in_force(decisions: list, reviewer: str):
+    """The reviewer's latest decision that no undo has taken back (a mention or an entity
+    decision), or None: what their next undo takes back."""
+    undone = {d.undoes for d in decisions if d.action == "undo"}
+    mine = [d for d in decisions if d.action != "undo" and d.uid not in undone and d.reviewer == reviewer]
+    return mine[-1] if mine else None
+
+
 def undo(last: Decision, reviewer: str) -> Decision:
     return Decision(uuid.uuid4().hex, now(), reviewer.strip() or last.reviewer, last.doc_id, last.text_sha, last.start,
                     last.end, last.type, "undo", None, None, last.anchor, last.context_before, last.context_after,

@@ -36,7 +36,8 @@ from pipeline.records import RECORDS_DIR, read_record, write_record
 from pipeline.resources import Resources
 from pipeline.review import (DOC_ID, DOC_ID_CHARS, ENTITY_ACTIONS, CanonicalId, Correction, DocId, EntityDecision,
                              EntityId, Reviewer, ReviewError, ReviewStore, apply_decisions, decide, decide_entity,
-                             describe, effective_entity_decisions, entity_key, undo, undo_entity_decision)
+                             describe, effective_entity_decisions, entity_key, last_in_force, undo,
+                             undo_entity_decision)
 from pipeline.types import DocumentRecord, Entity
 
 STATIC = Path(__file__).parent / "review_static"
@@ -392,12 +393,9 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
     @app.post("/api/undo")
     def undo_last(body: UndoBody):
         with record_lock(out_dir):
-            decisions = store.decisions()
-            undone = {d.undoes for d in decisions if d.action == "undo"}
-            mine = [d for d in decisions if d.action != "undo" and d.uid not in undone and d.reviewer == body.reviewer]
-            if not mine:
+            last = last_in_force(store.decisions(), body.reviewer)
+            if last is None:
                 raise ReviewError(f"nothing to undo for {body.reviewer}")
-            last = mine[-1]
             store.add(undo(last, body.reviewer))
             record = _rewrite(last.doc_id)
         entity = next((e for e in record.entities + record.rejected_entities if entity_key(e) == last.key), None)
@@ -448,12 +446,9 @@ def create_app(out_dir: Path, store: ReviewStore, resources: Resources, allowed_
     @app.post("/api/entity-decisions/undo")
     def undo_entity(body: UndoBody):
         with record_lock(out_dir):
-            decisions = store.entity_decisions()
-            undone = {d.undoes for d in decisions if d.action == "undo"}
-            mine = [d for d in decisions if d.action != "undo" and d.uid not in undone and d.reviewer == body.reviewer]
-            if not mine:
+            last = last_in_force(store.entity_decisions(), body.reviewer)
+            if last is None:
                 raise ReviewError(f"no entity decision of {body.reviewer} to undo")
-            last = mine[-1]
             store.add_entity_decision(undo_entity_decision(last, body.reviewer))
             built = rebuild_dataset()
         return {"undone": last.uid, "action": last.action, "kind": last.kind,

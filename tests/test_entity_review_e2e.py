@@ -2,15 +2,12 @@
 with another park and undo, all with the keyboard; the decisions are in the review store; an
 evidence sentence opens the document view at that sentence."""
 
-import socket
-import threading
-import time
 
 import pytest
 
+from browser import CHROMIUM, chromium, served_app
 from pipeline.review import effective_entity_decisions
 from test_entity_review import HAIER, HAIER_SC, HUAJIAN, SEED, write_seed_dataset
-from test_review_e2e import CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: sudo apt-get install chromium")
 LODZ = "park:new:lodz-china-europe-international-logistics-industry-cooperation-park"
@@ -18,47 +15,34 @@ LODZ = "park:new:lodz-china-europe-international-logistics-industry-cooperation-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    import uvicorn
-
-    from pipeline.resources import load_resources
     from pipeline.review import ReviewStore
-    from pipeline.review_app import create_app
 
     out = tmp_path_factory.mktemp("parks-view")
     write_seed_dataset(out)
     store = ReviewStore(out / "review.sqlite")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(out, store, load_resources()), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", store
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_app(out, store) as url:
+        yield url, store
     store.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
+
+
+def open_page(browser, url: str):
+    """A new page at `url`, and the list its script errors are collected in."""
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(url)
+    return page, errors
 
 
 def test_merge_a_park_with_the_keyboard_then_undo(served, browser):
     url, store = served
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(f"{url}/#/parks")
+    page, errors = open_page(browser, f"{url}/#/parks")
     page.fill("#reviewer", "Li Wei")
     page.wait_for_selector("#entity-rows tr.current")
     page.fill("#search", "haier")  # any name: Haier Industrial Park, Haier-Ruba ..., 海尔美国工业园
@@ -101,10 +85,7 @@ def test_merge_a_park_with_the_keyboard_then_undo(served, browser):
 
 def test_an_evidence_sentence_opens_the_document_there(served, browser):
     url, _ = served
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(f"{url}/#/parks/{HUAJIAN}")
+    page, errors = open_page(browser, f"{url}/#/parks/{HUAJIAN}")
     page.wait_for_selector(".figure .evidence a")
     sentence = page.evaluate("document.querySelector('.figure .evidence').firstChild.textContent")
     page.click(".figure .evidence a")

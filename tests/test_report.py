@@ -10,7 +10,7 @@ from conftest import EXTRACTED
 from pipeline.review import ReviewStore
 from pipeline.review_app import create_app
 from test_cli import run_parks
-from test_review_e2e import CHROMIUM, FLAGS
+from browser import CHROMIUM, FLAGS
 
 CHARTS = ["chart-map", "chart-hosts", "chart-types", "chart-theme-documents", "chart-theme-languages"]
 

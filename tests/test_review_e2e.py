@@ -4,20 +4,13 @@ passages shown in the text."""
 
 import json
 import shutil
-import socket
-import threading
-import time
-from pathlib import Path
 
 import pytest
 
+from browser import CHROMIUM, chromium, served_app
 from conftest import CORPUS
 from test_cli import run_parks
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync",
-         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 SEED = "002_f3389fd23886204c"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: sudo apt-get install chromium")
@@ -52,37 +45,18 @@ def out(corpus, home, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(out, home):
-    import uvicorn
-
-    from pipeline.resources import load_resources
     from pipeline.review import ReviewStore
-    from pipeline.review_app import create_app
 
     store = ReviewStore(home / "review.sqlite")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(out, store, load_resources())
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_app(out, store) as url:
+        yield url
     store.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def record(out, doc_id):
