@@ -103,7 +103,6 @@ class NameReader:
     """Reads park and company names of either language into `NameKey`s (`data/resolution.json`)."""
 
     def __init__(self, table: dict, countries: CountryLexicon, places: PlaceNames):
-        self.version = table["version"]
         self.merge_at, self.offer_at = table["merge_at"], table["offer_at"]
         self.countries, self.places = countries, places
         self.en_terms: dict[tuple[str, ...], Term] = {}
@@ -126,6 +125,7 @@ class NameReader:
                              [*countries.en_names.items(), *countries.adjectives.items()]}
         self.longest_en = max(map(len, [*self.en_terms, *self.en_core, *self.en_countries]))
         self.longest_zh = max(map(len, [*self.zh_terms, *self.zh_core, *countries.zh_names]))
+        self._read: dict[str, NameKey] = {}  # a name's key, read once: the same names recur in every document
 
     @classmethod
     def load(cls, countries: CountryLexicon, path: Path = DATA_DIR / RESOLUTION_FILE) -> NameReader:
@@ -133,8 +133,10 @@ class NameReader:
         return cls(table, countries, PlaceNames(table["min_place_population"]))
 
     def key(self, name: str) -> NameKey:
-        name = unicodedata.normalize("NFKC", name)
-        return self._zh_key(name) if _ZH_CHAR.search(name) else self._en_key(name)
+        if name not in self._read:
+            normal = unicodedata.normalize("NFKC", name)
+            self._read[name] = self._zh_key(normal) if _ZH_CHAR.search(normal) else self._en_key(normal)
+        return self._read[name]
 
     def places_in(self, names: Iterable[str]) -> list[str]:
         """Countries of the places and countries the names hold, most named first ('Gwadar ... Park'
