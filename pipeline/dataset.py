@@ -29,7 +29,7 @@ DATASET_FILES = {"park": "parks.json", "company": "companies.json", "country": "
 FigureKind = Literal["investment", "enterprises", "jobs", "area", "output", "tax", "trade", "other"]
 CompanyRelation = Literal["develops", "operates", "invests", "tenant"]
 Scope = Literal["overseas", "domestic"]
-LinkBasis = Literal["gazetteer", "variant", "place name", "pinyin", "translation pair", "review"]
+LinkBasis = Literal["variant", "place name", "pinyin", "review"]  # resolution.BASES, and a reviewer's merge
 _EN, _ZH = Locale("en"), Locale("zh")
 
 
