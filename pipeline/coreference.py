@@ -91,7 +91,7 @@ class ReferenceCues:
         return sorted(found, key=lambda r: r.start)
 
 
-class Resolver:
+class ReferenceResolver:
     """The references of one document and the park mentions they resolve to."""
 
     def __init__(self, doc_id: str, text: str, blocks: list[TextSpan], sentences: list[TextSpan],
@@ -172,4 +172,4 @@ class Resolver:
 def resolve_references(doc_id: str, text: str, blocks: list[TextSpan], sentences: list[TextSpan],
                        entities: list[Entity], cues: ReferenceCues) -> list[Entity]:
     """The document's references to parks, each resolved to a park mention of `entities`."""
-    return Resolver(doc_id, text, blocks, sentences, entities, cues).references()
+    return ReferenceResolver(doc_id, text, blocks, sentences, entities, cues).references()
