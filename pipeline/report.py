@@ -135,11 +135,12 @@ def render_report(dataset: Dataset, out_dir: Path) -> str:
     if off_map:
         figures_html = figures_html.replace("</figure>", f'<p class="note" id="off-map">Too small for this map: '
                                                          f'{html.escape(", ".join(off_map))}.</p></figure>', 1)
-    parks_rows = [[p.names.en, p.names.zh, p.host_country.name if p.host_country else None,
+    parks_rows = [[p.names.en, p.names.zh,
+                   f"{p.host_country.name} ({p.host_country.basis})" if p.host_country else None, p.scope,
                    ", ".join(t.label for t in p.park_types), ", ".join(t.label for t in p.development_modes),
                    "; ".join(sorted({f"{c.name or c.name_zh} ({c.relation})" for c in p.companies})),
-                   ", ".join(sorted({str(f.year) for f in p.founded})), len(p.figures), len(p.documents),
-                   p.review.status] for p in dataset.parks]
+                   ", ".join(sorted({str(f.year) for f in p.founded})), len(p.figures),
+                   "; ".join(d.title or d.doc_id for d in p.documents), p.review.status] for p in dataset.parks]
     figure_rows = [[p.names.en or p.names.zh, f.kind, f.text, f.qualifier, f.as_of,
                     Markup(f'{html.escape(f.source.doc_id)}<div class="evidence">{html.escape(f.source.text)}</div>')]
                    for p in dataset.parks for f in p.figures]
@@ -152,8 +153,8 @@ def render_report(dataset: Dataset, out_dir: Path) -> str:
 {len(dataset.companies)} companies, {len(dataset.countries)} countries. Every park, relation and figure
 points to its sentence in <code>parks.json</code>; the tables below come from the same data.</p>
 <h2>Charts</h2>{figures_html}
-<h2>Parks</h2>{_table(["Park", "园区", "Host country", "Type", "Development mode", "Companies", "Founded",
-                        "Figures", "Documents", "Review"], parks_rows, {7, 8})}
+<h2>Parks</h2>{_table(["Park", "园区", "Host country (basis)", "Scope", "Type", "Development mode", "Companies",
+                        "Founded", "Figures", "Documents", "Review"], parks_rows, {8})}
 <h2>Figures about parks</h2>{_table(["Park", "Kind", "Figure", "Qualifier", "As of", "Source"], figure_rows)}
 </body></html>
 """

@@ -6,11 +6,11 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
+from browser import CHROMIUM, FLAGS
 from conftest import EXTRACTED
 from pipeline.review import ReviewStore
 from pipeline.review_app import create_app
 from test_cli import run_parks
-from browser import CHROMIUM, FLAGS
 
 CHARTS = ["chart-map", "chart-hosts", "chart-types", "chart-theme-documents", "chart-theme-languages"]
 
@@ -63,3 +63,14 @@ def test_the_review_app_links_to_the_report(report, resources):
     assert page.status_code == 200 and '<figure class="chart" id="chart-map">' in page.text
     assert client.get("/report/report.css").headers["content-type"].startswith("text/css")
     assert client.get("/report/../parks.json").status_code == 404
+
+
+def test_the_parks_table_gives_host_basis_scope_and_document_titles():
+    from pipeline.dataset import read_dataset
+    from pipeline.report import render_report
+
+    page = render_report(read_dataset(EXTRACTED), EXTRACTED)
+    row = next(r for r in page.split("<tr>") if r.startswith("<td>China-Belarus Industrial Park</td>"))
+    assert row.startswith("<td>China-Belarus Industrial Park</td><td>中白工业园</td><td>Belarus (gazetteer)</td>"
+                          "<td>overseas</td>")
+    assert "The multi-scale coupling construction mechanism of China&#x27;s overseas intergovernmental" in row
