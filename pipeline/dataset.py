@@ -205,7 +205,7 @@ def bundled_name_reader() -> NameReader:
 
 def default_resolver() -> EntityResolver:
     reader = bundled_name_reader()
-    return EntityResolver(reader, reader.merge_at, reader.offer_at)
+    return EntityResolver(reader, reader.merge_at, reader.offer_at, reader.max_block)
 
 
 def country_names(iso: str) -> tuple[str | None, str | None]:

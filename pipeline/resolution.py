@@ -103,7 +103,7 @@ class NameReader:
     """Reads park and company names of either language into `NameKey`s (`data/resolution.json`)."""
 
     def __init__(self, table: dict, countries: CountryLexicon, places: PlaceNames):
-        self.merge_at, self.offer_at = table["merge_at"], table["offer_at"]
+        self.merge_at, self.offer_at, self.max_block = table["merge_at"], table["offer_at"], table["max_block"]
         self.countries, self.places = countries, places
         self.en_terms: dict[tuple[str, ...], Term] = {}
         self.zh_terms: dict[str, Term] = {}
@@ -304,8 +304,8 @@ class EntityResolver:
     each form to its entity (basis, score; none for the form the entity is named after);
     `candidates_` the links between entities too weak to join."""
 
-    def __init__(self, reader: NameReader, merge_at: float = 0.9, offer_at: float = 0.75):
-        self.reader, self.merge_at, self.offer_at = reader, merge_at, offer_at
+    def __init__(self, reader: NameReader, merge_at: float = 0.9, offer_at: float = 0.75, max_block: int = 100):
+        self.reader, self.merge_at, self.offer_at, self.max_block = reader, merge_at, offer_at, max_block
 
     def fit(self, forms: Iterable[NameForm], decisions: Iterable[EntityDecisionLike] = (),
             published: Iterable[str] = ()) -> EntityResolver:
@@ -387,21 +387,24 @@ class EntityResolver:
         return forced, apart, split
 
     def _links(self, forms: dict[str, NameForm], keys: dict[str, list[NameKey]], split: set[str]) -> list[Link]:
-        """Links between forms of one kind that share a word of their core (or, with none, their
-        countries), or whose cores start alike (for spelling variants)."""
+        """Links between forms of one kind with the same own words, or that share a word of them (or,
+        with none, their countries), or whose own words start alike (spelling variants). A word or
+        start shared by more than `max_block` forms ('shanghai') is too common to say anything: it
+        makes no comparisons, so the cost stays near linear in the forms."""
+        exact: dict[tuple, set[str]] = defaultdict(set)
         blocks: dict[tuple, set[str]] = defaultdict(set)
         for form_id, form_keys in keys.items():
             if form_id in split:
                 continue
             for key in form_keys:
                 kind = forms[form_id].kind
+                exact[(kind, key.joined, key.countries if not key.joined else None)].add(form_id)
                 for word in key.core:
                     blocks[(kind, "word", word)].add(form_id)
                 if key.joined:
                     blocks[(kind, "start", key.joined[:3])].add(form_id)
-                else:
-                    blocks[(kind, "countries", key.countries)].add(form_id)
-        pairs = {tuple(sorted((a, b))) for block in blocks.values() for a in block for b in block if a < b}
+        compared = [*exact.values(), *(b for b in blocks.values() if len(b) <= self.max_block)]
+        pairs = {(a, b) for block in compared for a in block for b in block if a < b}
         links = []
         for a, b in sorted(pairs):
             fa, fb = forms[a], forms[b]

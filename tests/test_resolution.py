@@ -14,7 +14,7 @@ def reader():
 
 
 def resolve(reader, forms, decisions=(), published=()):
-    return EntityResolver(reader, reader.merge_at, reader.offer_at).fit(forms, decisions, published)
+    return EntityResolver(reader, reader.merge_at, reader.offer_at, reader.max_block).fit(forms, decisions, published)
 
 
 @dataclass(frozen=True)
@@ -152,3 +152,16 @@ def test_a_reviewers_merge_and_host_hold_on_every_run_of_the_dataset_stage(tmp_p
         assert [(m.id, m.basis) for m in merged.members] == [(gwadar, "self"), (punjab, "review")]
         assert (merged.host_country.iso, merged.host_country.basis, merged.scope) == ("KH", "review", "overseas")
     assert len(parks) == len(before) - 1
+
+
+def test_a_word_too_common_to_block_on_makes_no_comparisons_but_equal_names_still_join(reader):
+    forms = [NameForm("company:new:a", "company", ["Shanghai Jinsheng Trading Co., Ltd."], mentions=1),
+             NameForm("company:new:b", "company", ["Shanghai Jinsheng Trading Company"], mentions=1),
+             NameForm("company:new:c", "company", ["Shanghai Jinsheng Huajian Co., Ltd."], mentions=1)]
+    wide = EntityResolver(reader, reader.merge_at, reader.offer_at, max_block=100).fit(forms)
+    narrow = EntityResolver(reader, reader.merge_at, reader.offer_at, max_block=2).fit(forms)
+    # 'Shanghai Jinsheng' opens all three: compared, c is a longer form of a
+    assert set(wide.entity_of_.values()) == {"company:new:a"}
+    # 'shanghai', 'jinsheng' and 'sha' are each in three names, over the limit of two: only equal names meet
+    assert narrow.entity_of_ == {"company:new:a": "company:new:a", "company:new:b": "company:new:a",
+                                 "company:new:c": "company:new:c"} and narrow.candidates_ == []
