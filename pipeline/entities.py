@@ -191,7 +191,7 @@ def find_english_parks(block: SegmentedBlock, text: str, resources: Resources) -
         yield Mention(start, match.end(), "park", name, "en", "pattern", 0.75, country=_country_in(name, resources))
 
 
-_LEGAL_TAIL = re.compile(r",?\s*(?:Ltd\.?|Limited|Inc\.)")
+_LEGAL_TAIL = re.compile(r",?\s*(?:Ltd\.?|Limited|Inc\.|(?:Sdn\.?\s)?Bhd\.?|Berhad|JSC|PLC)")
 
 
 def find_english_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
