@@ -191,7 +191,7 @@ def find_english_parks(block: SegmentedBlock, text: str, resources: Resources) -
         yield Mention(start, match.end(), "park", name, "en", "pattern", 0.75, country=_country_in(name, resources))
 
 
-_LEGAL_TAIL = re.compile(r",?\s*(?:Ltd\.?|Limited|Inc\.)")
+_LEGAL_TAIL = re.compile(r",?\s*(?:Ltd\.?|Limited|Inc\.|(?:Sdn\.?\s)?Bhd\.?|Berhad|JSC|PLC)")
 
 
 def find_english_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
@@ -220,25 +220,34 @@ def find_chinese_names(block: SegmentedBlock, text: str, resources: Resources, s
     if block.lang != "zh" and not re.search(f"[{CJK}]", text):
         return
     names = resources.names
-    for kind, head_pattern, generic, blocked, breaks in (
-        ("park", resources.park_zh_pattern, set(names["park_generic_zh"]), (), _park_category_breaks(names)),
+    for kind, head_pattern, generic, blocked, breaks, inner in (
+        ("park", resources.park_zh_pattern, set(names["park_generic_zh"]), (), _park_category_breaks(names), set()),
         ("company", resources.company_zh_pattern, set(names["company_generic_zh"]), names["not_company_words_zh"],
-         None),
+         None, set(names["company_inner_words_zh"])),
     ):
         for match in head_pattern.finditer(text):
             window_start = max(0, match.start() - 24)
-            left = _proper_name_before(text[window_start:match.start()], generic, resources, segmenter, breaks)
+            left = _proper_name_before(text[window_start:match.start()], generic, resources, segmenter, breaks, inner)
             if not left:
                 continue
             start = match.start() - len(left)
             name = text[start:match.end()]
-            if any(word in name for word in blocked) and not match.group().endswith("出版社"):
+            if _holds_blocked_word(name, blocked, segmenter) and not match.group().endswith("出版社"):
                 continue  # 浙江大学出版社 is a publisher, 浙江大学 a university
             if kind == "park" and any(group in name for group in names["park_not_groupings"]):
                 continue  # 中国-东盟自贸区 is a trade agreement
             country = _country_in(name, resources) if kind == "park" else None
             start += len(_leading_country(left, resources, segmenter))
             yield Mention(start, match.end(), kind, text[start:match.end()], "zh", "pattern", 0.7, country=country)
+
+
+def _holds_blocked_word(name: str, blocked: list[str], segmenter: Segmenter) -> bool:
+    """A word no company's name holds: a longer one anywhere (委员会), a one-character one only
+    where it ends a word (商务部, 税务局), not inside one (北部湾国际港务集团)."""
+    if any(len(word) > 1 and word in name for word in blocked):
+        return True
+    single = {word for word in blocked if len(word) == 1 and word in name}
+    return bool(single) and any(token.word[-1] in single for token in segmenter.pos_tagger.cut(name))
 
 
 _NAME_TAGS = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "j", "eng"}
@@ -260,10 +269,12 @@ def _park_category_breaks(names: dict):
 
 
 def _proper_name_before(window: str, generic: set[str], resources: Resources, segmenter: Segmenter,
-                        breaks=None) -> str:
+                        breaks=None, inner: set[str] = frozenset()) -> str:
     """The name that ends where `window` ends: the run of proper nouns (jieba's ns/nr/nz/nt),
     joiners and short descriptive words before the head, trimmed to start at a proper noun.
-    `breaks(word, tag)`: words no name holds (a category's), where the run stops."""
+    `breaks(word, tag)`: words no name holds (a category's), where the run stops. `inner`: words
+    a name holds after its proper noun though they are generic or verbs (the 投资 and 开发 of
+    柬埔寨国际投资开发集团)."""
     countries = resources.countries.zh_pattern
     tokens = list(segmenter.pos_tagger.cut(window))
 
@@ -283,11 +294,12 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
     for i in reversed(range(len(tokens))):
         word, tag = tokens[i].word, tokens[i].flag
         if re.search(r"[\s，。、；：！？“”《》,.;:!?—]", word) or resources.park_zh_pattern.fullmatch(word) \
-                or resources.company_zh_pattern.fullmatch(word) or breaks and breaks(word, tag):
-            break  # punctuation, the head of another name, or a category word
+                or resources.company_zh_pattern.fullmatch(word) or breaks and breaks(word, tag) \
+                or inner and _ends_with_head(word, resources.company_zh_pattern):
+            break  # punctuation, the head of another name (红豆集团|投资建设公司), or a category word
         # verbal nouns count (生化, 合作) unless generic (建设): 埃塞俄比亚建设东方工业园 is a sentence
-        descriptive = (tag in _DESCRIPTIVE_TAGS or tag == "vn" and word not in generic) and len(word) <= 4 \
-            and not word.isdigit()
+        descriptive = (tag in _DESCRIPTIVE_TAGS or tag == "vn" and word not in generic or word in inner) \
+            and len(word) <= 4 and not word.isdigit()
         if is_name(i) or word in _JOINERS or descriptive:
             run.append(i)
         else:
@@ -305,6 +317,10 @@ def _proper_name_before(window: str, generic: set[str], resources: Resources, se
     if re.match(r"^[^（(]*[）)]", name) or one_country and all(is_name(i) or tokens[i].word in generic for i in run):
         return ""  # 'AQI）日报'; 中国境外经贸合作区 (one country and generic words) is no name
     return name
+
+
+def _ends_with_head(word: str, heads: re.Pattern) -> bool:
+    return any(m.end() == len(word) for m in heads.finditer(word))
 
 
 def _starts_inside_a_word(tokens: list, first: int, generic: set[str]) -> bool:
@@ -353,26 +369,49 @@ _ENUMERATION = re.compile(
 _ITEM_SEPARATORS = re.compile(r"[、，,和及与]")
 # Where such a list can end: the pattern is not tried past the last of these.
 _LIST_END = re.compile(rf"等[{CJK}]{{0,6}}?(?:公司|企业|厂商|集团|药企|巨头|银行)")
+# A list opened after the companies it names: '引入了一批优质外来企业，如A、B、C等'; items joined
+# by 、 / 和 only, so that no clause after a comma is read as a company.
+_OPENED_LIST = re.compile(
+    rf"(?:公司|企业|厂商)[，,：:]?(?:有|包括|如|例如|比如|诸如)[：:]?"
+    rf"(?P<items>(?:{_LIST_ITEM}[、和及与])+(?:(?!等)[{CJK}A-Za-z0-9]){{2,10}}?)(?=等|[。；，,;])")
+_VERB_TAGS = ("v", "p", "f", "uj", "ul")
 
 
-def find_listed_companies(block: SegmentedBlock, text: str, resources: Resources) -> Iterator[Mention]:
-    """Companies named in a list closed by 等公司 / 等企业 / 等厂商: '微软、谷歌、脸谱等互联网公司'."""
+def find_listed_companies(block: SegmentedBlock, text: str, resources: Resources,
+                          segmenter: Segmenter) -> Iterator[Mention]:
+    """Companies named in a list closed by 等公司 / 等企业 / 等厂商 ('微软、谷歌、脸谱等互联网公司'),
+    or opened by 企业有 / 企业，如 ('引入了一批优质外来企业，如智城汇、迈斯卡缔、宝志等')."""
     if block.lang != "zh":
         return
     generic = set(resources.names["company_generic_zh"])
     last_end = max((m.end() for m in _LIST_END.finditer(text)), default=0)
-    for match in _ENUMERATION.finditer(text, 0, last_end):  # no list can end later: no search there
-        if "国家" in match.group("kind") or "的" in match.group("kind"):
-            continue  # 中国、加拿大、印度等多个国家的企业: countries, not companies
+    closed = (m for m in _ENUMERATION.finditer(text, 0, last_end)  # no list can end later: no search there
+              if "国家" not in m.group("kind") and "的" not in m.group("kind"))  # 中国、加拿大、印度等多个国家的企业
+    for match in [*closed, *_OPENED_LIST.finditer(text)]:
         position = match.start("items")
-        for item in _ITEM_SEPARATORS.split(match.group("items")):
+        for number, item in enumerate(_ITEM_SEPARATORS.split(match.group("items"))):
             start = text.index(item, position)
             position = start + len(item)
+            if number == 0:
+                start += _words_before_first_item(item, segmenter)
+                item = text[start:position]
             if item in generic or resources.countries.zh_pattern.fullmatch(item) or len(item) < 2:
                 continue
-            if not _on_word_boundaries(block, start, start + len(item)):
+            opened = number == 0 and match.re is _OPENED_LIST  # the opener ends a word (如|智城汇), whatever jieba cut
+            if not (opened or start in block.token_starts) or start + len(item) not in block.token_ends:
                 continue
             yield Mention(start, start + len(item), "company", item, "zh", "pattern", 0.6)
+
+
+def _words_before_first_item(item: str, segmenter: Segmenter) -> int:
+    """A list's first item starts at the proper noun after the last verb or preposition before it:
+    '园区内已有|天虹纺织厂' (a verb that starts the item is part of its name: 联合钢铁). Returns the
+    characters to skip."""
+    tokens = list(segmenter.pos_tagger.cut(item))
+    offsets = [sum(len(t.word) for t in tokens[:i + 1]) for i in range(len(tokens))]
+    cuts = [offsets[i] for i in range(1, len(tokens) - 1)
+            if tokens[i].flag in _VERB_TAGS and tokens[i + 1].flag in _NAME_TAGS]
+    return cuts[-1] if cuts else 0
 
 
 def find_entities(segmentation: Segmentation, text: str, resources: Resources, segmenter: Segmenter) -> list[Mention]:
@@ -385,6 +424,6 @@ def find_entities(segmentation: Segmentation, text: str, resources: Resources, s
                  *find_english_parks(block, block_text, resources),
                  *find_english_companies(block, block_text, resources),
                  *find_chinese_names(block, block_text, resources, segmenter),
-                 *find_listed_companies(block, block_text, resources)]
+                 *find_listed_companies(block, block_text, resources, segmenter)]
         mentions += [m.shifted(block.start) for m in found]
     return mentions

@@ -200,6 +200,8 @@ class SentenceRelations:
         kinds = {self.cues.company_kinds[m.lastgroup] for m in self.cues.company.finditer(window)}
         if kinds & {"develops", "tenant"}:  # "invested ... to establish the park": its developer; 入驻: a tenant
             kinds.discard("invests")
+        if "tenant" in kinds:  # 带动招商，引入了…企业，如A、B: the park's operator attracted them, they are tenants
+            kinds.discard("operates")
         text = self.record.text
         if company.end <= park.start and self.cues.company_possessive.match(text[company.end:park.start]):
             kinds.add("develops")  # "Yunnan Rubber Investment's Rubber Plantation Zone"
