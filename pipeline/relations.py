@@ -329,9 +329,8 @@ class SentenceRelations:
         for kind, cue in self.cues.count.items():
             if cue.search(words):
                 return kind
-        before = clause[:clause.index(figure.text)] if figure.text in clause else clause
-        for kind, cue in self.cues.count_clause.items():  # "employing 2,500 Cambodian nationals", 就业30000个
-            if cue.search(before):
+        for kind, cue in self.cues.count_clause.items():  # "work opportunities to 14,000 Cambodian nationals"
+            if cue.search(clause):                           # 就业30000个, 创造3-5万个劳动就业岗位
                 return kind
         return "other"
 
