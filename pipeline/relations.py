@@ -81,6 +81,7 @@ class RelationCues:
         self.not_park_owner_en = re.compile(owners["en"], re.I)
         self.not_park_owner_zh = re.compile(owners["zh"])
         self.park_after = re.compile(data["figure_park_after"], re.I)
+        self.source_before = re.compile(data["figure_source_before"], re.I)
         self.not_park_nouns = set(data["not_park_count_nouns"])
         self.not_park = _alternation(data["not_park_cues"])
         self.company_not = _alternation(data["company_not_cues"])
@@ -166,14 +167,21 @@ class SentenceRelations:
         return Evidence(self.record.doc_id, index, span.start, span.end, self.record.text[span.start:span.end])
 
     def _paragraph_figures(self, index: int, entities: list[Entity], park: Entity) -> list[Relation]:
-        """Figures of a sentence naming no park (nor a company, or a country but China and the park's
-        host, whose figures they would be), about the one park of its paragraph."""
-        if any(e.type == "company" or (e.type == "country" and e.country not in ("CN", park.country))
+        """Figures of a sentence naming no park (nor a company, unless as the source of what it says,
+        or a country but China and the park's host, whose figures they would be), about the one park
+        of its paragraph."""
+        evidence = self._evidence(index)
+        if any((e.type == "company" and not self._source(e, evidence))
+               or (e.type == "country" and e.country not in ("CN", park.country))
                for e in entities):  # "中国有色集团…拥有9家出资企业": the company's figures, not the park's
             return []
-        evidence = self._evidence(index)
         return [r for figure in entities if figure.type == "figure"
                 for r in self._figure(figure, [park], evidence) if r.figure_kind != "other"]
+
+    def _source(self, company: Entity, evidence: Evidence) -> bool:
+        """The company is who a figure comes from ("according to ..., First Deputy Director General of
+        the Industrial Park Development Company, 2,820 jobs ..."; 据…公司介绍), not whose it is."""
+        return bool(self.cues.source_before.search(self.record.text[evidence.start:company.start]))
 
     def _sentence(self, index: int, entities: list[Entity], parks: list[Entity]) -> list[Relation]:
         span = self.record.sentences[index]

@@ -83,3 +83,13 @@ def test_areas_in_acres_and_amounts_in_ringgit_are_park_figures(park_figures):
     area written in acres and its investment in ringgit, as Malaysian sources write them)."""
     assert park_figures(BELARUS + " It covers 22,000 acres and has drawn RM11 billion.") == [
         ("It", "22,000 acres", "area", 22_000, None), ("It", "RM11 billion", "investment", 11_000_000_000, None)]
+
+
+def test_a_company_quoted_as_the_source_does_not_take_the_figure_from_the_park(park_figures):
+    """A sentence naming no park gives its figures to its paragraph's park unless it names a company,
+    whose figures they would be; a company that is only the source ('according to ...') does not
+    (seed 002's Huajian sentence, then what the company says and what it has)."""
+    text = (HUAJIAN.format(jobs="jobs").replace(", transferring shoe manufacturing operations and creating jobs", "")
+            + " According to Huajian Group, 4,000 local jobs have been created. Huajian Group employs 4,000 workers"
+              " in China.")
+    assert park_figures(text)[1:] == [("Huajian International Light Industry Park", "4,000 local jobs", "jobs", 4000, None)]
