@@ -225,6 +225,8 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
         multiplier *= power
     if groups.get("power_scale_zh"):  # '3.5×10^4万美元': the scale word after the power
         multiplier *= d["scale_zh"][groups["power_scale_zh"]]
+    if "\n" in match.group() and is_table_row(text[text.rfind("\n", 0, match.start()) + 1:match.start()]):
+        return  # '| 98.70\n印尼盾 | 82.76': a row's last cell, then the next row's first
     if kind == "money" and groups["num"] == "一" and not groups.get("scale_zh"):
         return  # 一元 / 一美元: 'per yuan' or 'univariate', not an amount
     if kind == "money":

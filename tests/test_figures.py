@@ -114,6 +114,7 @@ def test_park_figure_shapes(text, expected, segmenter, resources):
     "一个微博用户的月发博字数已超过三万字",                                  # 30,000 characters, not users
     "参考文献\n\n1国家发展和改革委员会，外交部，商务部",                       # a numbered reference
     "高被引论文发表量TOP10国家 Fig.13Top 10 countries",                   # ranks
+    "印度卢比 | 77.83 | 84.70 | 85.83 | 98.70\n印尼盾 | 82.76 | 75.94 | 75.27 | 90.69",  # a row's last cell, the next row's currency
 ])
 def test_not_figures(text, segmenter, resources):
     assert figures(text, segmenter, resources) == []

@@ -93,3 +93,26 @@ def test_a_company_quoted_as_the_source_does_not_take_the_figure_from_the_park(p
             + " According to Huajian Group, 4,000 local jobs have been created. Huajian Group employs 4,000 workers"
               " in China.")
     assert park_figures(text)[1:] == [("Huajian International Light Industry Park", "4,000 local jobs", "jobs", 4000, None)]
+
+
+def test_money_written_short_and_in_host_currencies(park_figures):
+    """'$300m' was read as 300 dollars; 'US$1.4bn', baht and 印尼盾 are amounts too (seed 002's
+    Moscow China Trade City sentence, its amount written as news writes it)."""
+    assert park_figures(MOSCOW.replace("$300 million", "$300m")) == [
+        ("Moscow China Trade City", "$300m", "investment", 300_000_000, None)]
+    assert park_figures(MOSCOW.replace("$300 million", "US$1.4bn")) == [
+        ("Moscow China Trade City", "US$1.4bn", "investment", 1_400_000_000, None)]
+    assert park_figures(MOSCOW.replace("$300 million", "20 billion baht")) == [
+        ("Moscow China Trade City", "20 billion baht", "investment", 20_000_000_000, None)]
+    assert park_figures("西港特区入驻企业签约金额达5000亿印尼盾。") == [
+        ("西港特区", "5000亿印尼盾", "investment", 500_000_000_000, "达")]
+
+
+def test_tenants_are_enterprises_and_capital_or_bilateral_trade_no_park_figure(park_figures):
+    """A park's tenants are its enterprises; a company's registered capital and two countries' trade
+    are not the park's (they were its 'investment')."""
+    assert park_figures(MOSCOW.replace("a planned $300 million investment", "35 tenants")) == [
+        ("Moscow China Trade City", "35 tenants", "enterprises", 35, None)]
+    assert park_figures(MOSCOW.replace("a planned $300 million investment", "a registered capital of $10 million")) == []
+    assert park_figures("西哈努克港经济特区开发公司注册资本1亿美元。") == []
+    assert park_figures(MOSCOW.replace("a planned $300 million investment", "bilateral trade of $2 billion")) == []
