@@ -25,11 +25,12 @@ _YEAR_LIKE = re.compile(r"^(?:1[89]\d\d|20\d\d)$")
 
 
 def parse_number(text: str) -> float | None:
-    """'1,082' -> 1082; '3.5' -> 3.5; '一百八十五点五' -> 185.5; '两' -> 2. None for no number, and
-    for one past the range of a float (309 digits and more), which no record could store."""
+    """'1,082' -> 1082; '2 500' -> 2500; '3.5' -> 3.5; '一百八十五点五' -> 185.5; '两' -> 2. None for no
+    number, and for one past the range of a float (309 digits and more), which no record could store."""
     text = text.strip()
+    arabic = re.fullmatch(ARABIC, text) or re.fullmatch(r"[1-9]\d{0,2}(?: \d{3})+", text)
     try:
-        value = float(text.replace(",", "")) if re.fullmatch(ARABIC, text) else float(cn2an.cn2an(text, "smart"))
+        value = float(re.sub(r"[, ]", "", text)) if arabic else float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, TypeError, OverflowError):
         return None
     return value if math.isfinite(value) else None
@@ -224,6 +225,8 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
         multiplier *= power
     if groups.get("power_scale_zh"):  # '3.5×10^4万美元': the scale word after the power
         multiplier *= d["scale_zh"][groups["power_scale_zh"]]
+    if "\n" in match.group() and is_table_row(text[text.rfind("\n", 0, match.start()) + 1:match.start()]):
+        return  # '| 98.70\n印尼盾 | 82.76': a row's last cell, then the next row's first
     if kind == "money" and groups["num"] == "一" and not groups.get("scale_zh"):
         return  # 一元 / 一美元: 'per yuan' or 'univariate', not an amount
     if kind == "money":
@@ -256,7 +259,7 @@ def _read(kind: str, match: re.Match, text: str, block: SegmentedBlock, vocabula
             return
         noun, end = counted
         if groups.get("scale_word"):
-            multiplier = d["scale_en"][groups["scale_word"].strip().lower()]
+            multiplier = d["scale_en"][groups["scale_word"].lstrip(" -").lower()]  # '16-thousand locals'
     elif kind == "score":
         unit = "score"
     elif kind == "scaled":
@@ -375,9 +378,13 @@ def _count_noun(match: re.Match, text: str, vocabulary: FigureVocabulary,
         if (match.start() == 0 or text[match.start() - 1] == "\n") and \
                 len(_first_token(text[match.start("measure"):match.end() + 4], segmenter).word) > len(measure):
             return None  # '1国家发展和改革委员会…': a numbered line, whose 国 starts the word 国家
+        if text.startswith(tuple(d["not_measure_words_zh"]), match.start("measure")):
+            return None  # 两部分: 'two parts'
         if measure == "大" and not _content_word_first(following, segmenter):
             return None  # 三大板块, 四大类 count; 十九大把… names a congress
         known = next((n for n in vocabulary.count_nouns_zh if following.startswith(n)), None)
+        if known and len(known) == 1 and len(_first_token(following, segmenter).word) > 1:
+            known = None  # 两国人文交流: 人 starts the word 人文, what 两国 counts is countries
         if known:
             return d["count_nouns_zh"][known], match.end() + len(known)
         clause = _clause_before(text, match.start(), 8)
@@ -391,7 +398,8 @@ def _count_noun(match: re.Match, text: str, vocabulary: FigureVocabulary,
         if noun is None:
             return None, match.end()  # 八个推进, 两项都: a count whose noun is not on the page as a noun
         return noun, match.end() + len(noun)
-    counted = _english_count_noun(match.group("words"), vocabulary)
+    title = bool(re.search(r"\b[A-Z][a-z]*\s+$", text[:match.start()]))  # 'Plans to Finalize Deal With 4 New Companies'
+    counted = _english_count_noun(match.group("words"), vocabulary, title)
     if counted is None:
         return None
     noun, word_end = counted
@@ -436,9 +444,11 @@ def _in_idiom(match: re.Match, text: str, segmenter: Segmenter) -> bool:
 _IRREGULAR_PLURALS = {"people": "person", "staff": "staff", "personnel": "personnel", "children": "child"}
 
 
-def _english_count_noun(words: str, vocabulary: FigureVocabulary) -> tuple[str, int] | None:
+def _english_count_noun(words: str, vocabulary: FigureVocabulary, title: bool = False) -> tuple[str, int] | None:
     """'industrial parks in ...' -> 'park': the first plural noun within four words, before any
-    function word ('56 of them', '20 in total' count nothing)."""
+    function word ('56 of them', '20 in total' count nothing). A noun phrase ends before a verb
+    ('enterprises employing'); in a title (`title`: a capitalised word before the number) its
+    capitalised nouns count too ('With 4 New Companies')."""
     found = list(re.finditer(r"[A-Za-z][\w&'’-]*", words))[:7]
     for i, word_match in enumerate(found):
         word = word_match.group()
@@ -452,8 +462,12 @@ def _english_count_noun(words: str, vocabulary: FigureVocabulary) -> tuple[str, 
         if lower in _IRREGULAR_PLURALS:
             return _IRREGULAR_PLURALS[lower], word_match.end()
         following = found[i + 1].group() if i + 1 < len(found) else ""
-        head = not following or not following[0].islower() or following in _FUNCTION_WORDS | {"and", "or"}
-        if word[0].islower() and lower.endswith("s") and head:  # the noun phrase ends here
+        if title and word[0].isupper():
+            head = not following or following[0].islower()  # the title's capitalised words end here
+        else:
+            head = not following or not following[0].islower() or following in _FUNCTION_WORDS | {"and", "or"} \
+                or following.endswith(("ing", "ed"))
+        if (word[0].islower() or title) and lower.endswith("s") and head:  # the noun phrase ends here
             singular = vocabulary.singular.singular_noun(lower)
             if singular:
                 return singular, word_match.end()

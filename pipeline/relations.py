@@ -23,6 +23,8 @@ from pipeline.resources import DATA_DIR
 from pipeline.types import DocumentRecord, Entity
 
 CLAUSE_END = re.compile(r"[,;，；:：、]|\band\b|\bwhile\b|\bwith\b")
+RANGE_GAP = re.compile(r"\s?[-–—~～]\s?")  # '30000-50000个', '10亿-20亿美金'; not 从10家到35家, a change
+
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,12 @@ class RelationCues:
         self.money_default = kinds["money"]["default"]
         self.money = {kind: _alternation(cues) for kind, cues in kinds["money"]["cues"].items()}
         self.count = {kind: _alternation(cues) for kind, cues in kinds["count"].items()}
+        self.count_clause = {kind: _alternation(cues) for kind, cues in data["count_clause_kinds"].items()}
+        owners = data["not_park_figure_owners"]
+        self.not_park_owner_en = re.compile(owners["en"], re.I)
+        self.not_park_owner_zh = re.compile(owners["zh"])
+        self.park_after = re.compile(data["figure_park_after"], re.I)
+        self.source_before = re.compile(data["figure_source_before"], re.I)
         self.not_park_nouns = set(data["not_park_count_nouns"])
         self.not_park = _alternation(data["not_park_cues"])
         self.company_not = _alternation(data["company_not_cues"])
@@ -159,14 +167,21 @@ class SentenceRelations:
         return Evidence(self.record.doc_id, index, span.start, span.end, self.record.text[span.start:span.end])
 
     def _paragraph_figures(self, index: int, entities: list[Entity], park: Entity) -> list[Relation]:
-        """Figures of a sentence naming no park (nor a company, or a country but China and the park's
-        host, whose figures they would be), about the one park of its paragraph."""
-        if any(e.type == "company" or (e.type == "country" and e.country not in ("CN", park.country))
+        """Figures of a sentence naming no park (nor a company, unless as the source of what it says,
+        or a country but China and the park's host, whose figures they would be), about the one park
+        of its paragraph."""
+        evidence = self._evidence(index)
+        if any((e.type == "company" and not self._source(e, evidence))
+               or (e.type == "country" and e.country not in ("CN", park.country))
                for e in entities):  # "中国有色集团…拥有9家出资企业": the company's figures, not the park's
             return []
-        evidence = self._evidence(index)
         return [r for figure in entities if figure.type == "figure"
                 for r in self._figure(figure, [park], evidence) if r.figure_kind != "other"]
+
+    def _source(self, company: Entity, evidence: Evidence) -> bool:
+        """The company is who a figure comes from ("according to ..., First Deputy Director General of
+        the Industrial Park Development Company, 2,820 jobs ..."; 据…公司介绍), not whose it is."""
+        return bool(self.cues.source_before.search(self.record.text[evidence.start:company.start]))
 
     def _sentence(self, index: int, entities: list[Entity], parks: list[Entity]) -> list[Relation]:
         span = self.record.sentences[index]
@@ -238,22 +253,67 @@ class SentenceRelations:
         return None
 
     def _figure(self, figure: Entity, parks: list[Entity], evidence: Evidence) -> list[Relation]:
+        if self._range_end(figure, evidence) is not None:
+            return []  # '30000-50000个': the range is one figure, its lower end's (below)
         kind = self._figure_kind(figure, evidence)
         if kind is None:
             return []
-        before = [p for p in parks if p.end <= figure.start]
-        if before:
-            park = before[-1]
-        elif len(parks) == 1 and kind != "other":
-            park = parks[0]
-        else:
+        park = self._park_of(figure, parks, kind)
+        if park is None or self._owned_by_other(figure, park, parks, evidence):
             return []
         text = self.record.text
         qualifier = self.cues.qualifier.search(text[max(evidence.start, figure.start - 16):figure.start])
         suffix = next((s for s in self.cues.qualifier_suffixes if s in figure.text), None)
-        return [Relation("figure", park, evidence, figure, figure_kind=kind,
-                         as_of=self._as_of(figure, evidence),
-                         qualifier=qualifier.group(0).strip().lower() if qualifier else suffix)]
+        qualifier = qualifier.group(0).strip().lower() if qualifier else suffix
+        upper = self._range_upper(figure, evidence)
+        if upper is not None:
+            qualifier = f"{qualifier} " * bool(qualifier) + f"to {upper.text}"
+        return [Relation("figure", park, evidence, figure, figure_kind=kind, as_of=self._as_of(figure, evidence),
+                         qualifier=qualifier)]
+
+    def _park_of(self, figure: Entity, parks: list[Entity], kind: str) -> Entity | None:
+        """The park named last before the figure ("The SSEZ ... 74 companies"), unless the figure goes
+        into a park named right after it ("invest another $50 million in the MFEZ"); a figure before
+        the sentence's one park is that park's."""
+        after = [p for p in parks if p.start >= figure.end]
+        if after and self.cues.park_after.search(self.record.text[figure.end:after[0].start]):
+            return after[0]
+        before = [p for p in parks if p.end <= figure.start]
+        if before:
+            return before[-1]
+        return parks[0] if len(parks) == 1 and kind != "other" else None
+
+    def _owned_by_other(self, figure: Entity, park: Entity, parks: list[Entity], evidence: Evidence) -> bool:
+        """A plant's or a manufacturer's figure, or a named project's, not the park's: in English such a
+        word between the park (or the sentence's start, when the park comes later) and the figure ("the
+        first ever copper foil plant with a total investment of $400 million"); in Chinese a named
+        project opening a clause of the sentence before the figure (联合钢铁项目作为…产业园首个入园项目,
+        …总投资14亿美元), where the park's own project (塞尔维亚中国工业园项目) and 项目 alone are the park's."""
+        text = self.record.text
+        if figure.lang == "zh":
+            masked = list(text[evidence.start:figure.start])
+            for other in parks:
+                if other.end <= figure.start:
+                    masked[other.start - evidence.start:other.end - evidence.start] = "，" * (other.end - other.start)
+            return bool(self.cues.not_park_owner_zh.search("。" + "".join(masked)))
+        start = park.end if park.end <= figure.start else evidence.start
+        return bool(self.cues.not_park_owner_en.search(text[start:figure.start]))
+
+    def _range_upper(self, figure: Entity, evidence: Evidence) -> Entity | None:
+        """The figure that closes a range this one opens ('30000' of '30000-50000个')."""
+        return next((f for f in self._figures_of(evidence) if self._range_end(f, evidence) is figure), None)
+
+    def _range_end(self, figure: Entity, evidence: Evidence) -> Entity | None:
+        """The figure opening the range this one closes, right before it with a dash or 至 between."""
+        text = self.record.text
+        for other in self._figures_of(evidence):
+            if other.end <= figure.start and other.unit == figure.unit and other.value <= figure.value \
+                    and RANGE_GAP.fullmatch(text[other.end:figure.start]):
+                return other
+        return None
+
+    def _figures_of(self, evidence: Evidence) -> list[Entity]:
+        return [e for e in self.by_sentence.get(evidence.sentence, []) if e.type == "figure"]
 
     def _clause(self, figure: Entity, evidence: Evidence) -> str:
         """The figure and the words around it up to the nearest clause breaks."""
@@ -278,6 +338,9 @@ class SentenceRelations:
         words = figure.text + " " + (figure.noun or "")
         for kind, cue in self.cues.count.items():
             if cue.search(words):
+                return kind
+        for kind, cue in self.cues.count_clause.items():  # "work opportunities to 14,000 Cambodian nationals"
+            if cue.search(clause):                           # 就业30000个, 创造3-5万个劳动就业岗位
                 return kind
         return "other"
 

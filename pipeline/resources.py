@@ -140,6 +140,8 @@ ARABIC = r"(?<!\d)(?<!\d,)\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<!\d)\d+(?:\.\d+)?"
 CHINESE_NUMERAL = r"(?<![零〇一二两三四五六七八九十百千])[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
 # '80~160', '10-20%', '2000一3000美元'; not '45.9 -2.1%', where the dash is a minus
 RANGE = r"(?:\s?(?:–|—|~|～|∼|至|到)\s?|-(?!\s)(?<!\s-)|\s-\s|(?<=\d)一(?=\d))"
+# '2 500 local workers', '7 000 locals': thousands set apart by a space, before a word (English counts)
+SPACED_THOUSANDS = r"(?<![\d,.] )(?<![\d,.])[1-9]\d{0,2}(?: \d{3})+(?=\s[A-Za-z])"
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ class FigureVocabulary:
         num = rf"(?P<num>{ARABIC})(?:{RANGE}(?P<num2>{ARABIC}))?"
         cn_num = rf"(?P<num>{ARABIC}|{CHINESE_NUMERAL})(?:{RANGE}(?P<num2>{ARABIC}|{CHINESE_NUMERAL}))?"
         scale_en = alternatives(d["scale_en"])
-        scale = rf"(?:\s?(?P<scale>{scale_en})\b|(?P<more>多|余)?(?P<scale_zh>{self.scale_zh}))?"
+        scale = rf"(?:\s?(?P<scale>{scale_en})\b|(?P<more>多|余|逾)?(?P<scale_zh>{self.scale_zh}))?"
         power_of_ten = r"\s?[×x]\s?10(?P<power>[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\^\d+)"
         power = rf"(?:{power_of_ten})?"
         before = alternatives(d["currency_before"])
@@ -193,17 +195,17 @@ class FigureVocabulary:
         not_after_word = r"(?![A-Za-z])"
         return [
             ("money", re.compile(rf"(?P<cur>{before})\s?{num}{scale}{power}")),
-            ("money", re.compile(rf"{cn_num}(?P<more2>多|余)?{scale}(?:{power_of_ten}(?P<power_scale_zh>{self.scale_zh})?)?"
+            ("money", re.compile(rf"{cn_num}(?P<more2>多|余|逾)?{scale}(?:{power_of_ten}(?P<power_scale_zh>{self.scale_zh})?)?"
                                  rf"\s?(?P<cur>{after}){not_after_word}")),  # '3.5×10^4万美元' too
             ("pp", re.compile(rf"{cn_num}\s?(?:{points})")),
-            ("percent", re.compile(rf"{num}\s?(?:%|percent\b|per cent\b)")),
+            ("percent", re.compile(rf"{num}[\s-]?(?:%|percent\b|per cent\b)")),
             ("percent", re.compile(rf"百分之(?P<num>{CHINESE_NUMERAL}|{ARABIC})")),
-            ("area", re.compile(rf"{cn_num}(?P<more2>多|余)?{scale}\s?(?P<unit>{area}){not_after_word}")),
+            ("area", re.compile(rf"{cn_num}(?P<more2>多|余|逾)?{scale}\s?(?P<unit>{area}){not_after_word}")),
             ("duration", re.compile(rf"(?P<num>{ARABIC}|{words})[\s-](?P<unit>years?|months?|days?|decades?)\b(?!\s+old)", re.I)),
             ("duration", re.compile(rf"(?P<num>{ARABIC}|{CHINESE_NUMERAL})(?P<more2>多|余)?(?P<unit>个月|周年|年|天)(?!代|级|度|底|初|末|份)")),
-            ("count", re.compile(rf"(?<![\w.,])(?P<num>{ARABIC}|{words})(?P<scale_word>\s(?:thousand|million|billion))?(?=\s(?P<words>(?:[A-Za-z][\w&'’-]*\s?){{1,7}}))", re.I)),
-            ("count", re.compile(rf"{cn_num}\s?(?P<more2>多|余)?(?P<scale_zh>万|亿)?(?:多|余)?(?P<measure>{measure})")),
-            ("scaled", re.compile(rf"{cn_num}(?P<more2>多|余)?(?P<scale_zh>{self.scale_zh})")),
+            ("count", re.compile(rf"(?<![\w.,])(?P<num>{SPACED_THOUSANDS}|{ARABIC}|{words})(?P<scale_word>[\s-](?:thousand|million|billion))?(?=\s(?P<words>(?:[A-Za-z][\w&'’-]*\s?){{1,7}}))", re.I)),
+            ("count", re.compile(rf"{cn_num}\s?(?P<more2>多|余|逾)?(?P<scale_zh>万|亿)?(?:多|余|逾)?(?P<measure>{measure})")),
+            ("scaled", re.compile(rf"{cn_num}(?P<more2>多|余|逾)?(?P<scale_zh>{self.scale_zh})")),
             ("duration", re.compile(rf"(?<=[{CJK}\s])(?P<num>\d{{1,3}})\s?(?P<unit>a)(?=[{CJK}]|[，。,.]?$)", re.M)),
             ("score", re.compile(rf"(?:score|index|得分|指数)\s?(?:of|was|is|为|达到|达)?\s?(?P<num>{ARABIC})(?!\s?%)")),
         ]

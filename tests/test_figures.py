@@ -71,6 +71,34 @@ def test_figures(text, expected, segmenter, resources):
     assert figures(text, segmenter, resources) == expected
 
 
+# Shapes park figures take (issue 19, item 5): seed sentences as written, or written the way news about parks
+# writes the same figure (a space between thousands, '-thousand', 'two dozen', a range, 逾, acres, 公頃)
+@pytest.mark.parametrize("text, expected", [
+    # seed 002, '4,000' as many sources write it
+    ("transferring shoe manufacturing operations and creating nearly 4 000 local jobs.",
+     [("4 000 local jobs", 4000, "count", "job")]),
+    ("creating nearly 4-thousand local jobs.", [("4-thousand local jobs", 4000, "count", "job")]),
+    # seed 002: 'attracting 1,082 enterprises'; a count opens a noun phrase that a verb ends
+    ("attracting two dozen enterprises", [("two dozen enterprises", 24, "count", "enterprise")]),
+    ("there were only five enterprises employing 2 500 local workers",
+     [("five enterprises", 5, "count", "enterprise"), ("2 500 local workers", 2500, "count", "worker")]),
+    # seed 003: 'accounting for more than 30% of the total'
+    ("accounting for more than 30-percent of the total", [("30-percent", 30, "percent", None)]),
+    # a title: its capitalised noun is the counted thing, not a word of the next line
+    ("Zone Plans to Finalize Deal With 4 New Companies\nviews 202", [("4 New Companies", 4, "count", "company")]),
+    # Chinese: a range whose scale word closes it, 逾 after the number, areas in acres and traditional 公頃
+    ("可为当地创造8-10万产业工人就业", [("8", 80_000, "count", "worker"), ("10万", 100_000, "count", "worker")]),
+    ("为当地解决就业14700逾个", [("14700逾个", 14700, "count", None)]),
+    ("项目占地面积710英亩，总规划面积约406.7公頃", [("710英亩", 710, "acre", None), ("406.7公頃", 406.7, "ha", None)]),
+    # ChinaXiv-201806.00270V1 and 201801.00111V1: 两部分 is 'two parts'; in 两国人民 the 人 opens 人民
+    ("并进一步将整体腐蚀成本划分为可避免和不可避免两部分。", []),
+    ("约有810名巴基斯坦人和200名中国工人因山体滑坡失去了生命，是中巴两国人民深厚友谊的最好见证。",
+     [("810名", 810, "count", "person"), ("200名", 200, "count", "person"), ("两国", 2, "count", "country")]),
+])
+def test_park_figure_shapes(text, expected, segmenter, resources):
+    assert figures(text, segmenter, resources) == expected
+
+
 @pytest.mark.parametrize("text", [
     "The Belt and Road Initiative was launched in 2013 and Vision 2030 relies on 5G and the G20.",  # years, names
     "See Table 3 and Figure 2 on page 12, section 2.1.",            # labels
@@ -86,6 +114,7 @@ def test_figures(text, expected, segmenter, resources):
     "一个微博用户的月发博字数已超过三万字",                                  # 30,000 characters, not users
     "参考文献\n\n1国家发展和改革委员会，外交部，商务部",                       # a numbered reference
     "高被引论文发表量TOP10国家 Fig.13Top 10 countries",                   # ranks
+    "印度卢比 | 77.83 | 84.70 | 85.83 | 98.70\n印尼盾 | 82.76 | 75.94 | 75.27 | 90.69",  # a row's last cell, the next row's currency
 ])
 def test_not_figures(text, segmenter, resources):
     assert figures(text, segmenter, resources) == []
@@ -140,7 +169,7 @@ def test_key_value_table_counts_people(segmenter, resources):
 
 
 @pytest.mark.parametrize("text, value", [
-    ("1,082", 1082), ("3.5", 3.5), ("一百八十五点五", 185.5), ("两", 2), ("十二", 12), ("一万二千", 12000), ("abc", None),
+    ("1,082", 1082), ("2 500", 2500), ("3.5", 3.5), ("一百八十五点五", 185.5), ("两", 2), ("十二", 12), ("一万二千", 12000), ("abc", None),
 ])
 def test_parse_number(text, value):
     assert parse_number(text) == value
