@@ -92,7 +92,8 @@ def test_a_cached_segmentation_and_figures_tag_the_same_entities(segmenter, reso
     assert cached.sentence_spans == fresh.sentence_spans and len(fresh.blocks) == 10
     figures = find_document_figures(text, fresh, resources, segmenter)
     restored = MENTIONS.load(MENTIONS.dump(figures), pipe, None)
-    assert restored == figures and [f.text for f in figures] == ["two countries", "two governments", "two countries", "two countries"]
+    assert restored == figures and [f.text for f in figures] == ["two countries", "two governments", "two countries",
+                                                                 "two countries", "two countries"]
     assert tag_entities("001", text, cached, resources, segmenter, restored) == \
         tag_entities("001", text, fresh, resources, segmenter)
 
