@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Iterable, Literal, Sequence, get_args
 
 from babel import Locale
@@ -21,14 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.files import write_atomically
 from pipeline.records import RECORDS_DIR, read_record
 from pipeline.relations import Evidence, Relation, RelationCues, document_relations
-from pipeline.resolution import EntityResolver, NameReader, name_forms
+from pipeline.resolution import EntityResolver, Link, NameReader, name_forms
 from pipeline.resources import load_resources
-from pipeline.types import DocumentRecord, Entity, ReviewStatus
+from pipeline.types import DocumentRecord, DocumentTheme, Entity, ReviewStatus, Scope
 
 DATASET_FILES = {"park": "parks.json", "company": "companies.json", "country": "countries.json"}
 FigureKind = Literal["investment", "enterprises", "jobs", "area", "output", "tax", "trade", "other"]
 CompanyRelation = Literal["develops", "operates", "invests", "tenant"]
-Scope = Literal["overseas", "domestic"]
 LinkBasis = Literal["variant", "place name", "pinyin", "review"]  # resolution.BASES, and a reviewer's merge
 _EN, _ZH = Locale("en"), Locale("zh")
 
@@ -224,8 +223,8 @@ class DatasetBuilder:
         self.mentions: dict[str, list[tuple[str, Entity]]] = defaultdict(list)  # canonical id -> (doc_id, mention)
         self.titles: dict[str, str | None] = {}
         self.relations: list[Relation] = []
-        self.theme_links: dict[str, dict[str, ThemeLink]] = defaultdict(dict)  # park id -> theme id -> link
-        self.theme_groups: dict[str, str] = {}
+        self.theme_passages: dict[str, list[tuple[str, dict]]] = defaultdict(list)  # park id -> (theme, passage)
+        self.themes: dict[str, DocumentTheme] = {}  # theme id -> the theme (label, group)
         self.paragraph_countries: dict[str, Counter] = defaultdict(Counter)  # park id -> foreign countries beside it
         self.document_focus: dict[str, str] = {}  # doc_id -> the foreign country it is about
         self.document_countries: dict[str, set[str]] = {}  # doc_id -> every country it names
@@ -243,13 +242,11 @@ class DatasetBuilder:
         for theme in record.themes:
             if theme.group not in ("park_type", "mode"):
                 continue
-            self.theme_groups[theme.id] = theme.group
+            self.themes[theme.id] = theme
             for passage in theme.passages:
                 for park_id in sorted({p.canonical.id for p in parks if passage.start <= p.start < passage.end}):
-                    link = self.theme_links[park_id].setdefault(theme.id, ThemeLink(
-                        id=theme.id, label=theme.label, label_zh=theme.label_zh, passages=0, sources=[]))
-                    link.passages += 1
-                    link.sources.append({"doc_id": record.doc_id, "start": passage.start, "end": passage.end})
+                    self.theme_passages[park_id].append(
+                        (theme.id, {"doc_id": record.doc_id, "start": passage.start, "end": passage.end}))
         self._add_places(record, parks)
 
     def _add_places(self, record: DocumentRecord, parks: list[Entity]) -> None:
@@ -278,8 +275,10 @@ class DatasetBuilder:
         counts = Counter(doc_id for doc_id, _ in self.mentions[entity_id])
         return [DocumentRef(doc_id=d, title=self.titles.get(d), mentions=n) for d, n in sorted(counts.items())]
 
+    @cache
     def _names(self, entity_id: str) -> Names:
-        """The gazetteer's names when a member is listed; else the most used name in each language."""
+        """The gazetteer's names when a member is listed; else the most used name in each language
+        (asked for once per record, relation and candidate naming the entity: read once, after `_resolve`)."""
         mentions = [m for _, m in self.mentions[entity_id]]
         listed = next((m.canonical for m in mentions if ":new:" not in m.canonical.id), None)
         seen = Counter(m.text for m in mentions)
@@ -291,35 +290,29 @@ class DatasetBuilder:
 
     def _resolve(self) -> None:
         """Joins the records' canonical ids into entities and regroups what was collected by them."""
-        hosts = {i: Counter(m.country for _, m in found if m.country).most_common(1)[0][0]
-                 if any(m.country for _, m in found) else None for i, found in self.mentions.items()}
-        self.resolver.fit(name_forms({i: [m for _, m in found] for i, found in self.mentions.items()}, hosts),
+        self.resolver.fit(name_forms({i: [m for _, m in found] for i, found in self.mentions.items()}),
                           self.entity_decisions, self.published)
-        entity_of = self.resolver.entity_of_
         self.member_names = {i: sorted({m.text for _, m in found}) for i, found in self.mentions.items()}
-        self.members: dict[str, list[str]] = defaultdict(list)
-        mentions: dict[str, list[tuple[str, Entity]]] = defaultdict(list)
-        for canonical_id, found in self.mentions.items():
-            entity = entity_of.get(canonical_id, canonical_id)
-            self.members[entity].append(canonical_id)
-            mentions[entity] += found
-        self.mentions = mentions
-        paragraph: dict[str, Counter] = defaultdict(Counter)
-        for canonical_id, counts in self.paragraph_countries.items():
-            paragraph[entity_of.get(canonical_id, canonical_id)].update(counts)
-        self.paragraph_countries = paragraph
-        cities: dict[str, list[tuple[str, Source]]] = defaultdict(list)
-        for canonical_id, found in self.city_countries.items():
-            cities[entity_of.get(canonical_id, canonical_id)] += found
-        self.city_countries = cities
-        themes: dict[str, dict[str, ThemeLink]] = defaultdict(dict)
-        for canonical_id, links in self.theme_links.items():
-            for theme_id, link in links.items():
-                kept = themes[entity_of.get(canonical_id, canonical_id)].setdefault(theme_id, ThemeLink(
-                    id=link.id, label=link.label, label_zh=link.label_zh, passages=0, sources=[]))
-                kept.passages += link.passages
-                kept.sources += link.sources
-        self.theme_links = themes
+        self.members = _regrouped({i: [i] for i in self.mentions}, self.resolver.entity_of_, list)
+        self.mentions = _regrouped(self.mentions, self.resolver.entity_of_, list)
+        self.theme_passages = _regrouped(self.theme_passages, self.resolver.entity_of_, list)
+        self.paragraph_countries = _regrouped(self.paragraph_countries, self.resolver.entity_of_, Counter)
+        self.city_countries = _regrouped(self.city_countries, self.resolver.entity_of_, list)
+        self.candidates: dict[str, list[Link]] = defaultdict(list)
+        for link in self.resolver.candidates_:
+            self.candidates[link.a].append(link)
+            self.candidates[link.b].append(link)
+
+    def _theme_links(self, park_id: str) -> list[ThemeLink]:
+        """The park's types and development modes: each theme with the passages that name the park."""
+        links: dict[str, ThemeLink] = {}
+        for theme_id, source in self.theme_passages.get(park_id, []):
+            theme = self.themes[theme_id]
+            link = links.setdefault(theme_id, ThemeLink(id=theme_id, label=theme.label, label_zh=theme.label_zh,
+                                                        passages=0, sources=[]))
+            link.passages += 1
+            link.sources.append(source)
+        return list(links.values())
 
     def _members(self, entity_id: str) -> list[Member]:
         links = self.resolver.links_
@@ -329,12 +322,11 @@ class DatasetBuilder:
 
     def _candidates(self, entity_id: str) -> list[CandidateLink]:
         found = []
-        for link in self.resolver.candidates_:
-            if entity_id in (link.a, link.b):
-                other = link.b if link.a == entity_id else link.a
-                names = self._names(other)
-                found.append(CandidateLink(other=other, name=names.en, name_zh=names.zh, basis=link.basis,
-                                           score=link.score))
+        for link in self.candidates[entity_id]:
+            other = link.b if link.a == entity_id else link.a
+            names = self._names(other)
+            found.append(CandidateLink(other=other, name=names.en, name_zh=names.zh, basis=link.basis,
+                                       score=link.score))
         return sorted(found, key=lambda c: (-c.score, c.other))
 
     def build(self) -> Dataset:
@@ -407,12 +399,12 @@ class DatasetBuilder:
                                           review_status=f.review_status, source=_source(r.evidence)))
             elif r.kind == "founded":
                 founded.append(Founding(year=r.year, source=_source(r.evidence)))
-        themes = sorted(self.theme_links.get(park_id, {}).values(), key=lambda t: (-t.passages, t.id))
+        themes = sorted(self._theme_links(park_id), key=lambda t: (-t.passages, t.id))
         return ParkRecord(
             id=park_id, names=self._names(park_id), scope=scope, scope_basis=scope_basis, host_country=host,
             other_countries=others,
-            park_types=[t for t in themes if self.theme_groups[t.id] == "park_type"],
-            development_modes=[t for t in themes if self.theme_groups[t.id] == "mode"],
+            park_types=[t for t in themes if self.themes[t.id].group == "park_type"],
+            development_modes=[t for t in themes if self.themes[t.id].group == "mode"],
             companies=sorted(links.values(), key=lambda c: (c.company, c.relation)),
             founded=founded, figures=figures, documents=self._documents(park_id),
             members=self._members(park_id), candidates=self._candidates(park_id),
@@ -444,6 +436,15 @@ class DatasetBuilder:
                                            parks=hosted.get(iso, []), documents=self._documents(iso),
                                            review=_review([m.review_status for _, m in self.mentions[iso]])))
         return countries
+
+
+def _regrouped(by_id: dict, entity_of: dict[str, str], empty: type) -> dict:
+    """What was collected by canonical id, joined by the entity each id belongs to (lists
+    concatenated, counters added)."""
+    joined = defaultdict(empty)
+    for canonical_id, value in by_id.items():
+        joined[entity_of.get(canonical_id, canonical_id)] += value
+    return joined
 
 
 def _host_country(iso: str, basis: str, sources: list[Source]) -> HostCountry:

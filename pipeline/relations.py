@@ -253,7 +253,8 @@ class SentenceRelations:
         return None
 
     def _figure(self, figure: Entity, parks: list[Entity], evidence: Evidence) -> list[Relation]:
-        if self._range_end(figure, evidence) is not None:
+        upper, lower = self.ranges
+        if figure.id in lower:
             return []  # '30000-50000个': the range is one figure, its lower end's (below)
         kind = self._figure_kind(figure, evidence)
         if kind is None:
@@ -265,9 +266,8 @@ class SentenceRelations:
         qualifier = self.cues.qualifier.search(text[max(evidence.start, figure.start - 16):figure.start])
         suffix = next((s for s in self.cues.qualifier_suffixes if s in figure.text), None)
         qualifier = qualifier.group(0).strip().lower() if qualifier else suffix
-        upper = self._range_upper(figure, evidence)
-        if upper is not None:
-            qualifier = f"{qualifier} " * bool(qualifier) + f"to {upper.text}"
+        if figure.id in upper:
+            qualifier = f"{qualifier} " * bool(qualifier) + f"to {upper[figure.id].text}"
         return [Relation("figure", park, evidence, figure, figure_kind=kind, as_of=self._as_of(figure, evidence),
                          qualifier=qualifier)]
 
@@ -299,21 +299,19 @@ class SentenceRelations:
         start = park.end if park.end <= figure.start else evidence.start
         return bool(self.cues.not_park_owner_en.search(text[start:figure.start]))
 
-    def _range_upper(self, figure: Entity, evidence: Evidence) -> Entity | None:
-        """The figure that closes a range this one opens ('30000' of '30000-50000个')."""
-        return next((f for f in self._figures_of(evidence) if self._range_end(f, evidence) is figure), None)
-
-    def _range_end(self, figure: Entity, evidence: Evidence) -> Entity | None:
-        """The figure opening the range this one closes, right before it with a dash or 至 between."""
-        text = self.record.text
-        for other in self._figures_of(evidence):
-            if other.end <= figure.start and other.unit == figure.unit and other.value <= figure.value \
-                    and RANGE_GAP.fullmatch(text[other.end:figure.start]):
-                return other
-        return None
-
-    def _figures_of(self, evidence: Evidence) -> list[Entity]:
-        return [e for e in self.by_sentence.get(evidence.sentence, []) if e.type == "figure"]
+    @cached_property
+    def ranges(self) -> tuple[dict[str, Entity], dict[str, Entity]]:
+        """The ranges of every sentence, found once: (lower end's id -> upper end, upper end's id ->
+        lower end) for two figures of one unit, ascending, with only a dash between them (so next to
+        each other: figures do not overlap)."""
+        upper, lower = {}, {}
+        for entities in self.by_sentence.values():
+            figures = sorted((e for e in entities if e.type == "figure"), key=lambda e: e.start)
+            for low, high in zip(figures, figures[1:]):
+                if low.end <= high.start and low.unit == high.unit and low.value <= high.value \
+                        and RANGE_GAP.fullmatch(self.record.text[low.end:high.start]):
+                    upper[low.id], lower[high.id] = high, low
+        return upper, lower
 
     def _clause(self, figure: Entity, evidence: Evidence) -> str:
         """The figure and the words around it up to the nearest clause breaks."""

@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Protocol
@@ -28,6 +28,7 @@ from pipeline.resources import DATA_DIR, CountryLexicon
 
 RESOLUTION_FILE = "resolution.json"
 BASES = ("variant", "place name", "pinyin")  # a tie between two readings goes to the first
+OFFERED = 0.8  # the score of a link only offered to reviewers: two heads or trades, or an ambiguous short name
 _ZH_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _EN_WORDS = re.compile(r"[a-z0-9]+")
 
@@ -262,6 +263,11 @@ class EntityDecisionLike(Protocol):
     member: str | None
 
 
+def _never_one(a: NameForm, b: NameForm) -> bool:
+    """Two gazetteer entries, or two names their records place in different countries, are two entities."""
+    return (a.gazetteer and b.gazetteer) or bool(a.host and b.host and a.host != b.host)
+
+
 def _compatible_countries(a: frozenset[str], b: frozenset[str]) -> bool:
     return not a or not b or a <= b or b <= a
 
@@ -293,7 +299,7 @@ def compare(a: NameKey, b: NameKey) -> tuple[str, float] | None:
             return None
         score = round(ratio * 0.95, 3)
     if (a.head and b.head and a.head != b.head) or (a.trades and b.trades and a.trades != b.trades):
-        score = min(score, 0.8)  # an industrial park and an economic zone of one city, or two trades: ask
+        score = min(score, OFFERED)  # an industrial park and an economic zone of one city, or two trades: ask
     return basis, score
 
 
@@ -325,10 +331,9 @@ class EntityResolver:
         members: dict[str, set[str]] = {i: {i} for i in forms}
 
         def joinable(ra: str, rb: str) -> bool:
-            both = members[ra] | members[rb]
-            hosts = {forms[i].host for i in both if forms[i].host}
-            return (sum(forms[i].gazetteer for i in both) <= 1 and len(hosts) <= 1
-                    and not any(x in both and y in both for x, y in kept_apart))
+            return not any(_never_one(forms[x], forms[y]) for x in members[ra] for y in members[rb]) \
+                and not any((x in members[ra] and y in members[rb]) or (y in members[ra] and x in members[rb])
+                            for x, y in kept_apart)
 
         def join(ra: str, rb: str) -> None:
             parent[rb] = ra
@@ -352,14 +357,12 @@ class EntityResolver:
             self.entity_of_.update(dict.fromkeys(group, name))
         self.links_ = self._member_links([Link(a, b, "review", 1.0) for a, b in forced] + links)
         rejected = {frozenset(pair) for pair in kept_apart}
-        self.candidates_ = sorted({
-            Link(*sorted((self.entity_of_[c.a], self.entity_of_[c.b])), c.basis, c.score) for c in candidates
-            if self.entity_of_[c.a] != self.entity_of_[c.b]
-            and frozenset((self.entity_of_[c.a], self.entity_of_[c.b])) not in rejected}, key=lambda l: (l.a, l.b, -l.score))
-        best: dict[tuple[str, str], Link] = {}
-        for c in self.candidates_:
-            best.setdefault((c.a, c.b), c)
-        self.candidates_ = list(best.values())
+        best: dict[tuple[str, str], Link] = {}  # the strongest link offered between two entities
+        for c in sorted(candidates, key=lambda l: -l.score):
+            pair = tuple(sorted((self.entity_of_[c.a], self.entity_of_[c.b])))
+            if pair[0] != pair[1] and frozenset(pair) not in rejected:
+                best.setdefault(pair, Link(*pair, c.basis, c.score))
+        self.candidates_ = [best[pair] for pair in sorted(best)]
         return self
 
     def _member_links(self, links: list[Link]) -> dict[str, Link]:
@@ -407,9 +410,8 @@ class EntityResolver:
         pairs = {(a, b) for block in compared for a in block for b in block if a < b}
         links = []
         for a, b in sorted(pairs):
-            fa, fb = forms[a], forms[b]
-            if (fa.host and fb.host and fa.host != fb.host) or (fa.gazetteer and fb.gazetteer):
-                continue  # two entries of a gazetteer are two entities
+            if _never_one(forms[a], forms[b]):
+                continue
             best = max((found for ka in keys[a] for kb in keys[b] if (found := compare(ka, kb))),
                        key=lambda found: (found[1], -BASES.index(found[0])), default=None)
             if best:
@@ -425,19 +427,14 @@ class EntityResolver:
         for link in links:
             partners[link.a].append(link)
             partners[link.b].append(link)
-
-        def apart(x: str, y: str) -> bool:
-            fx, fy = forms[x], forms[y]
-            return (fx.gazetteer and fy.gazetteer) or bool(fx.host and fy.host and fx.host != fy.host)
-
         unsure = set()
         for form, found in partners.items():
             others = [(l.b if l.a == form else l.a, l.score) for l in found]
-            if any(apart(x, y) for x, _ in others for y, _ in others if x < y) or any(
+            if any(_never_one(forms[x], forms[y]) for x, _ in others for y, _ in others if x < y) or any(
                     frozenset((x, y)) not in strong for x, sx in others for y, sy in others
                     if x < y and self.merge_at <= sx < 1.0 and self.merge_at <= sy < 1.0):
                 unsure.add(form)
-        return [Link(l.a, l.b, l.basis, min(l.score, 0.8)) if l.a in unsure or l.b in unsure else l for l in links]
+        return [Link(l.a, l.b, l.basis, min(l.score, OFFERED)) if l.a in unsure or l.b in unsure else l for l in links]
 
     @staticmethod
     def _entity_id(group: set[str], forms: dict[str, NameForm], published: set[str]) -> str:
@@ -453,8 +450,9 @@ def _hashed(canonical_id: str) -> bool:
     return re.fullmatch(r"[0-9a-f]+", canonical_id.rsplit(":", 1)[-1]) is not None
 
 
-def name_forms(mentions: dict[str, list], hosts: dict[str, str | None]) -> list[NameForm]:
-    """Name forms from the dataset's mentions by canonical id (park and company ids only)."""
+def name_forms(mentions: dict[str, list]) -> list[NameForm]:
+    """Name forms from the dataset's mentions by canonical id (park and company ids only); a form's
+    host is the country its mentions give most often."""
     forms = []
     for canonical_id, found in mentions.items():
         kind = canonical_id.split(":", 1)[0]
@@ -463,6 +461,7 @@ def name_forms(mentions: dict[str, list], hosts: dict[str, str | None]) -> list[
         canonical = found[0].canonical
         surface = [text for text, _ in Counter(m.text for m in found).most_common()]
         names = list(dict.fromkeys([n for n in (canonical.name, canonical.name_zh, *surface, *canonical.aliases) if n]))
-        forms.append(NameForm(canonical_id, kind, names, hosts.get(canonical_id), ":new:" not in canonical_id,
+        hosts = Counter(m.country for m in found if m.country).most_common(1)
+        forms.append(NameForm(canonical_id, kind, names, hosts[0][0] if hosts else None, ":new:" not in canonical_id,
                               len(found)))
     return forms

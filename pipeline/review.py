@@ -26,14 +26,14 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from pipeline.files import write_atomically
-from pipeline.types import DocumentRecord, Entity, EntityReview, EntityType
+from pipeline.types import DocumentRecord, Entity, EntityReview, EntityType, Scope
 
 ACTIONS = ("accept", "reject", "correct", "undo")
 CORRECTABLE = ("type", "start", "end", "canonical", "country", "value", "unit", "noun")
@@ -85,7 +85,7 @@ create table if not exists entity_decisions (
 """
 ENTITY_KINDS = ("park", "company")
 ENTITY_ACTIONS = ("merge", "split", "host", "scope", "accept_link", "reject_link", "undo")
-SCOPES = ("overseas", "domestic")
+SCOPES = get_args(Scope)
 PAIR_ACTIONS = ("merge", "accept_link", "reject_link")  # decisions on two entities: subject and other
 
 

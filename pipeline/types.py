@@ -68,6 +68,7 @@ class CanonicalEntity(_Strict):
 
 
 ReviewStatus = Literal["pending", "accepted", "rejected", "corrected"]
+Scope = Literal["overseas", "domestic"]  # a park abroad, or a zone in China
 
 
 class EntityReview(_Strict):
